@@ -241,20 +241,29 @@ def load_state_dict_file(path: Union[str, os.PathLike]) -> Dict[str, "object"]:
     return dict(obj)
 
 
-def imagenet_state_dict(progress: bool = True) -> Dict[str, "object"]:
-    """torchvision's official ImageNet GoogLeNet weights (``IMAGENET1K_V1``),
-    fetched through torchvision's cache (``$TORCH_HOME``)."""
-    try:
-        from torchvision.models import GoogLeNet_Weights
+def imagenet_state_dict(url: Optional[str] = None, progress: bool = True) -> Dict[str, "object"]:
+    """torchvision's official ImageNet GoogLeNet weights (``IMAGENET1K_V1``).
 
-        return GoogLeNet_Weights.IMAGENET1K_V1.get_state_dict(progress=progress, weights_only=True)
+    Fetched once into torch's hub cache (``$TORCH_HOME/hub/checkpoints``) and
+    checked against the hash prefix in the file name, then read with
+    ``weights_only=True``. Without network access, download the file
+    elsewhere and pass its path as ``weights=...`` instead.
+    """
+    import torch
+
+    url = url or IMAGENET_URL
+    try:
+        state = torch.hub.load_state_dict_from_url(
+            url, map_location="cpu", progress=progress, check_hash=True, weights_only=True
+        )
     except Exception as e:
         raise WeightsError(
-            "could not fetch torchvision's ImageNet GoogLeNet weights "
-            f"({IMAGENET_URL}): {type(e).__name__}: {e}. "
-            "Download that file where there is network access and pass its path "
-            "as weights='/path/to/googlenet-1378be20.pth'."
+            f"could not fetch the ImageNet GoogLeNet weights from {url} "
+            f"({type(e).__name__}: {e}). Download that file where there is network "
+            "access and pass its path as weights='/path/to/googlenet-1378be20.pth', "
+            f"or put it in {torch.hub.get_dir()}/checkpoints/."
         ) from None
+    return dict(state)
 
 
 def _resolve_weights(weights) -> Dict[str, "object"]:
@@ -284,6 +293,7 @@ def load_torch_weights(model, weights, skip_classifier: Optional[bool] = None):
     initialisation and everything else is loaded: the start of fine-tuning.
     Missing, unexpected or mis-shaped keys raise :class:`WeightsError` naming them.
     """
+    _check_variant_for_weights(model.spec)
     state = _resolve_weights(weights)
     own = model.state_dict()
     if skip_classifier is None:
@@ -311,24 +321,21 @@ def load_torch_weights(model, weights, skip_classifier: Optional[bool] = None):
 
 
 def load_keras_weights(model, weights, skip_classifier: Optional[bool] = None):
-    """Load PyTorch ``weights`` into our Keras GoogLeNet by building the
-    PyTorch twin, loading it there, and porting."""
+    """Load PyTorch ``weights`` (``"imagenet"``, a checkpoint path or a state
+    dict) into our Keras GoogLeNet: build the PyTorch twin, load it there
+    (same checks as :func:`load_torch_weights`), port."""
     from .torch import googlenet as torch_googlenet
 
     spec = model.spec
     _check_variant_for_weights(spec)
+    state = _resolve_weights(weights)
     twin = torch_googlenet(spec=spec, input_size=tuple(model.input_shape[1:3]))
-    load_torch_weights(twin, weights, skip_classifier=skip_classifier)
-    if skip_classifier is not False:
-        # keep the Keras model's own classifier initialisation where it was skipped
-        keep = {n: [w.numpy() for w in model.get_layer(n).weights]
-                for n in CLASSIFIER_LAYERS if _has_layer(model, n)}
+    if skip_classifier is None:
+        skip_classifier = "fc.weight" in state and tuple(state["fc.weight"].shape)[0] != spec.num_classes
+    keep = {n: model.get_layer(n).get_weights() for n in CLASSIFIER_LAYERS if _has_layer(model, n)}
+    load_torch_weights(twin, state, skip_classifier=skip_classifier)
     torch_to_keras(twin, model)
-    state = _resolve_weights(weights) if skip_classifier is None else None
-    skipped = skip_classifier
-    if skipped is None:
-        skipped = tuple(state["fc.weight"].shape)[0] != model.spec.num_classes
-    if skipped:
+    if skip_classifier:  # keep the Keras model's own fresh classifiers
         for n, ws in keep.items():
             model.get_layer(n).set_weights(ws)
     return model

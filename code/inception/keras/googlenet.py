@@ -140,7 +140,7 @@ def googlenet(
     input_size: Optional[int] = None,
     dropout: Optional[float] = None,
     aux_dropout: Optional[float] = None,
-    transform_input: bool = False,
+    transform_input: Optional[bool] = None,
     weights: Optional[str] = None,
     spec: Optional[NetworkSpec] = None,
     name: str = "googlenet",
@@ -154,7 +154,8 @@ def googlenet(
 
     Outputs are ``[logits, aux1, aux2]`` with ``aux_logits=True``, else
     ``logits``. ``weights``: ``"imagenet"`` or a checkpoint path, see
-    :mod:`inception.port` (``bn`` variant).
+    :mod:`inception.port` (``bn`` variant). ``transform_input``: as in
+    PyTorch; ``None`` means on exactly when ``weights="imagenet"``.
     """
     if input_shape is None:
         input_shape = (input_size or 224, input_size or 224, 3)
@@ -169,6 +170,8 @@ def googlenet(
     elif spec.in_channels != input_shape[2]:
         raise ValueError(f"spec has {spec.in_channels} input channels, input_shape {input_shape}.")
 
+    if transform_input is None:
+        transform_input = weights == "imagenet"  # torchvision's rule
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     if transform_input:

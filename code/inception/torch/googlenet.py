@@ -251,7 +251,7 @@ def googlenet(
     input_size: Union[int, Tuple[int, int]] = 224,
     dropout: Optional[float] = None,
     aux_dropout: Optional[float] = None,
-    transform_input: bool = False,
+    transform_input: Optional[bool] = None,
     init_weights: bool = True,
     weights: Optional[str] = None,
     spec: Optional[NetworkSpec] = None,
@@ -269,12 +269,16 @@ def googlenet(
         dropout: before the classifier; ``None`` takes the variant's (0.4 paper, 0.2 bn).
         aux_dropout: inside the auxiliary heads; ``None`` takes 0.7.
         transform_input: apply torchvision's input transform (ImageNet
-            normalisation to the (x - 0.5) / 0.5 one), as its ImageNet weights expect.
+            normalisation to the (x - 0.5) / 0.5 one), as its ImageNet weights
+            expect; ``None``: on with ``weights="imagenet"``, off otherwise
+            (torchvision's rule).
         init_weights: initialise as documented in :meth:`GoogLeNet.reset_parameters`.
         weights: ``"imagenet"`` or a path to a checkpoint file; see
             :mod:`inception.port` (``bn`` variant only).
         spec: a ready-made spec (overrides the arguments that shape it).
     """
+    if transform_input is None:
+        transform_input = weights == "imagenet"
     if spec is None:
         spec = googlenet_spec(variant, num_classes, aux_logits, dropout=dropout, aux_dropout=aux_dropout)
     model = GoogLeNet(spec, input_size=input_size, transform_input=transform_input, init_weights=init_weights)

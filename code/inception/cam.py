@@ -52,7 +52,7 @@ def torch_cam(model, images, class_idx: Optional[Union[int, Sequence[int]]] = No
         logits = model.fc(torch.flatten(model.avgpool(feats), 1))
         w = model.fc.weight  # (classes, K)
         cls = _class_indices(logits.numpy(), class_idx)
-        maps = torch.einsum("nk,nkhw->nhw", w[torch.as_tensor(cls)], feats)
+        maps = torch.einsum("nk,nkhw->nhw", w[torch.as_tensor(np.array(cls))], feats)
     return maps.numpy(), cls, logits.numpy()
 
 
@@ -71,7 +71,7 @@ def keras_cam(model, images, class_idx: Optional[Union[int, Sequence[int]]] = No
     :func:`torch_cam`, images channels-last ``(N, H, W, 3)``."""
     import keras
 
-    feats_model = keras.Model(model.inputs, model.get_layer(feature_layer).output)
+    feats_model = keras.Model(model.inputs[0], model.get_layer(feature_layer).output)
     feats = np.asarray(feats_model(np.asarray(images, dtype=np.float32), training=False))  # N, h, w, K
     fc = model.get_layer("fc")
     kernel, bias = fc.kernel.numpy(), fc.bias.numpy()  # (K, classes), (classes,)

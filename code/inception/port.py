@@ -175,7 +175,8 @@ def torch_to_keras(torch_model, keras_model):
                 _assign(layer.kernel, dense_kernel_to_keras(m.weight.detach().cpu().numpy()), f"{name}.weight")
                 _assign(layer.bias, m.bias.detach().cpu().numpy(), f"{name}.bias")
             else:
-                _assign(layer.gamma, m.weight.detach().cpu().numpy(), f"{name}.weight")
+                if layer.gamma is not None:  # scale=False: no gamma, no PyTorch weight
+                    _assign(layer.gamma, m.weight.detach().cpu().numpy(), f"{name}.weight")
                 _assign(layer.beta, m.bias.detach().cpu().numpy(), f"{name}.bias")
                 _assign(layer.moving_mean, m.running_mean.cpu().numpy(), f"{name}.running_mean")
                 _assign(layer.moving_variance, m.running_var.cpu().numpy(), f"{name}.running_var")
@@ -206,7 +207,8 @@ def keras_to_torch(keras_model, torch_model):
                 put(m.weight, dense_kernel_to_torch(layer.kernel.numpy()), f"{name}.weight")
                 put(m.bias, layer.bias.numpy(), f"{name}.bias")
             else:
-                put(m.weight, layer.gamma.numpy(), f"{name}.weight")
+                if layer.gamma is not None:
+                    put(m.weight, layer.gamma.numpy(), f"{name}.weight")
                 put(m.bias, layer.beta.numpy(), f"{name}.bias")
                 put(m.running_mean, layer.moving_mean.numpy(), f"{name}.running_mean")
                 put(m.running_var, layer.moving_variance.numpy(), f"{name}.running_var")
@@ -460,7 +462,8 @@ def randomize_torch_weights(torch_model, seed: int = 0) -> None:
                     m.bias.copy_(0.1 * torch.randn(m.bias.shape, generator=g))
             elif isinstance(m, torch.nn.BatchNorm2d):
                 n = m.num_features
-                m.weight.copy_(0.5 + torch.rand(n, generator=g))
+                if m.weight is not None:
+                    m.weight.copy_(0.5 + torch.rand(n, generator=g))
                 m.bias.copy_(0.2 * torch.randn(n, generator=g))
                 m.running_mean.copy_(0.2 * torch.randn(n, generator=g))
                 m.running_var.copy_(0.5 + torch.rand(n, generator=g))
@@ -478,8 +481,9 @@ def randomize_keras_weights(keras_model, seed: int = 0) -> None:
             if layer.bias is not None:
                 layer.bias.assign((0.1 * rng.standard_normal(tuple(layer.bias.shape))).astype(np.float32))
         else:
-            n = layer.gamma.shape[0]
-            layer.gamma.assign((0.5 + rng.random(n)).astype(np.float32))
+            n = layer.moving_mean.shape[0]
+            if layer.gamma is not None:  # scale=False
+                layer.gamma.assign((0.5 + rng.random(n)).astype(np.float32))
             layer.beta.assign((0.2 * rng.standard_normal(n)).astype(np.float32))
             layer.moving_mean.assign((0.2 * rng.standard_normal(n)).astype(np.float32))
             layer.moving_variance.assign((0.5 + rng.random(n)).astype(np.float32))

@@ -49,6 +49,11 @@ def _kernel_initializer(spec: NetworkSpec):
     return keras.initializers.VarianceScaling(2.0, "fan_in", "untruncated_normal")
 
 
+def _classifier_initializer():
+    # Both variants: std 0.01, so the initial loss is about log(num_classes).
+    return keras.initializers.RandomNormal(stddev=0.01)
+
+
 def conv_unit(x, conv: Conv, spec: NetworkSpec, prefix: str = ""):
     """conv -> (batch norm) -> ReLU, named ``{prefix}{conv.name}.conv`` etc."""
     name = f"{prefix}{conv.name}"
@@ -128,7 +133,7 @@ def aux_head(x, aux: AuxHead, spec: NetworkSpec):
     init = _kernel_initializer(spec)
     x = layers.Dense(aux.fc_units, activation="relu", kernel_initializer=init, name=f"{n}.fc1")(x)
     x = layers.Dropout(aux.dropout, name=f"{n}.dropout")(x)
-    return layers.Dense(aux.num_classes, kernel_initializer=init, name=f"{n}.fc2")(x)
+    return layers.Dense(aux.num_classes, kernel_initializer=_classifier_initializer(), name=f"{n}.fc2")(x)
 
 
 def googlenet(
@@ -194,7 +199,7 @@ def googlenet(
             aux_outputs.append(aux_head(x, aux_after[block.name], spec))
     x = layers.GlobalAveragePooling2D(name="avgpool")(x)  # the paper's 7x7/1 at 224
     x = layers.Dropout(spec.head.dropout, name="dropout")(x)
-    logits = layers.Dense(spec.head.num_classes, kernel_initializer=_kernel_initializer(spec), name="fc")(x)
+    logits = layers.Dense(spec.head.num_classes, kernel_initializer=_classifier_initializer(), name="fc")(x)
     outputs = [logits, *aux_outputs] if aux_outputs else logits
     model = keras.Model(inputs, outputs, name=name)
     model.spec = spec  # for the counters, the porter and the training engine

@@ -176,11 +176,14 @@ class GoogLeNet(nn.Module):
     def reset_parameters(self) -> None:
         """torchvision's initialisation for the ``bn`` variant (normal, std 0.01;
         batch norm 1 and 0); He initialisation for the ``paper`` variant, whose
-        22 ReLU layers without batch norm do not train from std 0.01."""
+        22 ReLU layers without batch norm do not train from std 0.01, except
+        for the classifiers (``fc``, ``aux*.fc2``: std 0.01), so that the
+        initial loss is about log(num_classes)."""
         bn = self.spec.variant.batch_norm
+        classifiers = {self.fc} | {getattr(self, a.name).fc2 for a in self.spec.aux}
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
-                if bn:
+                if bn or m in classifiers:
                     nn.init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
                 else:
                     nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The real UC Merced runs behind chapter 7, in order of importance. Each run
+# resumes where it stopped (checkpoints every epoch in runs/<name>/, git-ignored),
+# and its small record (record.json, predictions.json; no weights) is copied to
+# data/runs/<name>/ when it finishes. Re-run this script to continue.
+#
+#   UCMERCED_DIR=../shared/data/ucmerced-jpeg95 bash data/runs/run_all.sh
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+: "${UCMERCED_DIR:?point UCMERCED_DIR at the UC Merced images}"
+PY=${PY:-.venv/bin/python}
+
+# The recipe: the batch-norm variant from scratch at 128x128, SGD with Nesterov
+# momentum, one-cycle schedule peaking at 0.1, weight decay 5e-4, label
+# smoothing 0.1, random resized crops with flips and 90-degree rotations.
+RECIPE=(--variant bn --image-size 128 --batch-size 32 --epochs 70 --optimizer sgd --lr 0.1
+        --schedule onecycle --weight-decay 5e-4 --label-smoothing 0.1 --progress lines)
+
+run() {  # run NAME ARGS...
+    local name=$1; shift
+    local out=runs/$name
+    if [ -f "data/runs/$name/record.json" ] && grep -q '"status": "finished"' "data/runs/$name/record.json"; then
+        echo "[$name] finished already"; return 0
+    fi
+    local resume=()
+    [ -f "$out/record.json" ] && resume=(--resume)
+    echo "[$name] $PY -m inception.train ${RECIPE[*]} $* --data-dir $UCMERCED_DIR --out $out ${resume[*]}"
+    "$PY" -m inception.train "${RECIPE[@]}" "$@" --data-dir "$UCMERCED_DIR" --out "$out" "${resume[@]}" \
+        >> "runs/$name.log" 2>&1 || { echo "[$name] failed, see runs/$name.log"; return 1; }
+    mkdir -p "data/runs/$name"
+    cp "$out/record.json" "$out/predictions.json" "data/runs/$name/"
+    echo "[$name] done: $(grep -o '"test_accuracy": [0-9.]*' "data/runs/$name/record.json")"
+}
+
+mkdir -p runs
+run torch-bn128-seed0 --framework torch --seed 0
+run keras-bn128-seed0 --framework keras --seed 0
+run torch-bn128-seed1 --framework torch --seed 1
+run torch-bn128-noaux-seed0 --framework torch --seed 0 --no-aux-logits

@@ -4,11 +4,19 @@
 # and its small record (record.json, predictions.json; no weights) is copied to
 # data/runs/<name>/ when it finishes. Re-run this script to continue.
 #
-#   UCMERCED_DIR=../shared/data/ucmerced-jpeg95 bash data/runs/run_all.sh
+#   UCMERCED_DIR=../shared/data/ucmerced-jpeg95 bash data/runs/run_all.sh [torch|keras]
+#
+# An optional argument runs only that framework's runs, so that the PyTorch and
+# Keras queues can run side by side. Each process uses one thread
+# (THREADS=1 by default): on this shared 2-core machine two threads slowed to a
+# crawl (OpenMP threads spin-waiting on each other) whenever anything else ran,
+# while one thread per process degrades gracefully.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${UCMERCED_DIR:?point UCMERCED_DIR at the UC Merced images}"
 PY=${PY:-.venv/bin/python}
+ONLY=${1:-}
+export OMP_NUM_THREADS=${THREADS:-1} TF_NUM_INTRAOP_THREADS=${THREADS:-1} TF_NUM_INTEROP_THREADS=${THREADS:-1}
 
 # The recipe: the batch-norm variant from scratch at 128x128, SGD with Nesterov
 # momentum, one-cycle schedule peaking at 0.1, weight decay 5e-4, label
@@ -18,6 +26,7 @@ RECIPE=(--variant bn --image-size 128 --batch-size 32 --epochs 70 --optimizer sg
 
 run() {  # run NAME ARGS...
     local name=$1; shift
+    case "$name" in "$ONLY"*) ;; *) return 0 ;; esac
     local out=runs/$name
     if [ -f "data/runs/$name/record.json" ] && grep -q '"status": "finished"' "data/runs/$name/record.json"; then
         echo "[$name] finished already"; return 0

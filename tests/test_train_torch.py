@@ -219,5 +219,5 @@ def test_ddp_two_processes_equal_one(syn):
     c0 = build_model(config(syn, syn / "unused", **kw).validated()).state_dict()
     moved = max(float((c1[k] - c0[k]).abs().max()) for k in c1)
     differ = max(float((c1[k] - c2[k]).abs().max()) for k in c1)
-    assert moved > 1e-3
+    assert moved > 1e-4  # training did move the weights (lr 1e-4, 4 steps)
     assert differ < 1e-2 * moved, (differ, moved)

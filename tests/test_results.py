@@ -1,0 +1,380 @@
+"""Chapter 7's numbers and figures from run records (inception.results).
+
+* tables equal the records' values; seed spread and the slides comparison
+  are computed right; the gallery lists exactly the wrong predictions;
+* the documented image sizes equal the real headers (when the images are here);
+* compute_cams on a tiny model trained on synthetic data: the schema, a map's
+  mean plus bias equals the logit, the reloaded model predicts what the run
+  recorded;
+* missing runs, records or images give notes (None), not errors;
+* the chapter's glued numbers equal quoted_numbers() of the committed records.
+"""
+
+import copy
+import json
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inception import results as R
+from inception.data import CLASSES
+
+REPO = Path(__file__).resolve().parents[1]
+CHAPTER = REPO / "book" / "07_results.ipynb"
+REAL_IMAGES = REPO.parent / "shared" / "data" / "ucmerced-jpeg95"
+
+
+# --------------------------------------------------------------------------
+# hand-made records
+# --------------------------------------------------------------------------
+
+def make_record(framework="torch", seed=0, aux=True, test=0.9, train_curve=(0.3, 0.5, 0.7, 0.8),
+                val_curve=(0.2, 0.5, 0.75, 0.9), seconds=60.0, status="finished", n_classes=21):
+    cfg = {"framework": framework, "variant": "bn", "pretrained": None, "aux_logits": aux, "aux_weight": 0.3,
+           "dropout": None, "aux_dropout": None, "image_size": 128, "batch_size": 32, "epochs": len(train_curve),
+           "optimizer": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-4,
+           "schedule": "onecycle", "onecycle_pct_start": 0.3, "label_smoothing": 0.1, "seed": seed,
+           "augment": True, "data_dir": "/somewhere", "out_dir": f"runs/x{seed}", "progress": "lines"}
+    epochs = [{"epoch": i + 1, "train_loss": 3.0 - i * 0.5, "train_main_loss": 2.5 - i * 0.5, "train_accuracy": tr,
+               "val_loss": 2.4 - i * 0.5, "val_accuracy": va, "lr": 0.1, "seconds": seconds,
+               "epoch_seconds": seconds, "images_per_second": 50.0}
+              for i, (tr, va) in enumerate(zip(train_curve, val_curve))]
+    cm = np.eye(n_classes, dtype=int) * 18
+    cm[0, 0], cm[0, 3] = 15, 3  # agricultural taken for beach 3 times
+    cm[5, 5], cm[5, 7] = 16, 2
+    per_class = {c: {"precision": 0.9, "recall": float(cm[i, i] / cm[i].sum()), "f1": 0.9, "support": 20}
+                 for i, c in enumerate(CLASSES[:n_classes])}
+    return {"format": "inception-run-record-v1", "status": status, "config": cfg, "framework": framework,
+            "variant": "bn", "versions": {"torch": "2.x"}, "device": {"description": "CPU"}, "epochs": epochs,
+            "steps_per_epoch": 46, "test_accuracy": test if status == "finished" else None, "test_top5": 0.99,
+            "test_loss": 0.7, "per_class": per_class, "confusion_matrix": cm.tolist(), "macro_f1": 0.88,
+            "wall_time_seconds": 3600.0 + seed, "images_per_second": {"train": 51.5, "eval": 180.0}}
+
+
+def make_predictions():
+    classes = list(CLASSES)
+    stems = ["agricultural/agricultural01", "agricultural/agricultural02", "beach/beach05", "forest/forest07"]
+    true = [0, 0, 3, 7]
+    pred = [0, 3, 3, 5]
+    top5 = [[0, 1, 2, 3, 4], [3, 0, 1, 2, 4], [3, 0, 1, 2, 4], [5, 1, 2, 3, 4]]
+    prob = [[0.9, 0.05, 0.02, 0.02, 0.01], [0.6, 0.3, 0.05, 0.03, 0.02], [0.8, 0.1, 0.05, 0.03, 0.02],
+            [0.7, 0.1, 0.1, 0.05, 0.05]]
+    return {"classes": classes, "stems": stems, "true": true, "pred": pred, "top5": top5, "top5_prob": prob,
+            "correct": [t == p for t, p in zip(true, pred)]}
+
+
+def write_run(root, name, record, predictions=None):
+    d = Path(root) / name
+    d.mkdir(parents=True)
+    (d / "record.json").write_text(json.dumps(record))
+    if predictions is not None:
+        (d / "predictions.json").write_text(json.dumps(predictions))
+    return d
+
+
+@pytest.fixture
+def records(tmp_path):
+    root = tmp_path / "runs"
+    write_run(root, "zz-extra", make_record(seed=7, test=0.5))
+    write_run(root, "torch-bn128-seed1", make_record(seed=1, test=0.93))
+    write_run(root, "torch-bn128-seed0", make_record(seed=0, test=0.95), make_predictions())
+    write_run(root, "keras-bn128-seed0", make_record("keras", test=0.94), make_predictions())
+    write_run(root, "torch-bn128-noaux-seed0", make_record(aux=False, test=0.91))
+    write_run(root, "torch-live", make_record(seed=3, status="running"))
+    (root / "not-a-run").mkdir()
+    return root
+
+
+# --------------------------------------------------------------------------
+# loading and tables
+# --------------------------------------------------------------------------
+
+def test_load_runs_order_finished_only_and_missing_root(records, tmp_path):
+    runs = R.load_runs(records)
+    assert list(runs) == ["torch-bn128-seed0", "keras-bn128-seed0", "torch-bn128-seed1",
+                          "torch-bn128-noaux-seed0", "zz-extra"]
+    record, predictions = runs["torch-bn128-seed0"]  # unpacks as a pair
+    assert record["test_accuracy"] == 0.95 and predictions["stems"][0] == "agricultural/agricultural01"
+    assert runs["torch-bn128-seed1"].predictions is None
+    assert "torch-live" in R.load_runs(records, finished_only=False)
+    assert R.load_runs(tmp_path / "nowhere") == {}
+    status = {r["run"]: r["status"] for r in R.runs_status(records)}
+    assert status["torch-bn128-seed0"] == "finished (4 epochs)"
+    assert status["torch-live"] == "running (4 of 4 epochs)"
+    assert all(r["status"] == "not recorded yet" for r in R.runs_status(tmp_path / "nowhere"))
+
+
+def test_summary_rows_equal_the_records(records):
+    runs = R.load_runs(records)
+    rows = {r["run"]: r for r in R.summary_rows(runs)}
+    for name, run in runs.items():
+        rec, row = run.record, rows[name]
+        assert row["test top-1"] == rec["test_accuracy"] and row["test top-5"] == rec["test_top5"]
+        assert row["macro F1"] == rec["macro_f1"] and row["epochs"] == len(rec["epochs"])
+        assert row["wall time (h)"] == pytest.approx(rec["wall_time_seconds"] / 3600)
+        assert row["train img/s"] == rec["images_per_second"]["train"]
+        assert row["seed"] == rec["config"]["seed"] and row["image size"] == 128
+    assert rows["keras-bn128-seed0"]["framework"] == "Keras"
+    assert rows["torch-bn128-noaux-seed0"]["aux heads"] == "no"
+
+
+def test_seed_spread_math(records):
+    spread = R.seed_spread(R.load_runs(records))
+    main = next(s for s in spread if s["n"] > 1)
+    accs = [0.95, 0.93, 0.5]  # seeds 0, 1 and 7 share the recipe
+    assert main["n"] == 3 and main["seeds"] == "0, 1, 7"
+    assert main["mean"] == pytest.approx(np.mean(accs))
+    assert (main["min"], main["max"]) == (0.5, 0.95) and main["range"] == pytest.approx(0.45)
+    # Keras and no-aux runs are recipes of their own
+    assert sorted(s["n"] for s in spread) == [1, 1, 3]
+
+
+def test_aux_comparison_pairs_same_recipe(records):
+    rows = R.aux_comparison(R.load_runs(records))
+    assert [r["run"] for r in rows] == ["torch-bn128-seed0", "torch-bn128-noaux-seed0"]
+    assert rows[1]["test top-1"] == 0.91 and rows[0]["best val"] == 0.9
+
+
+def test_slides_rows_and_explanation():
+    rec = make_record(train_curve=(0.3, 0.66, 0.8, 0.9), val_curve=(0.4, 0.46, 0.72, 0.93), seconds=120.0,
+                      test=0.95)
+    runs = {"torch-bn128-seed0": R.Run(rec, None, "torch-bn128-seed0")}
+    rows = R.slides_rows(runs)
+    assert rows[0]["train"] == 0.88 and rows[0]["test"] == 0.70
+    assert rows[1]["train"] == 0.6578 and rows[1]["test"] == 0.4505
+    assert rows[1]["gap"] == pytest.approx(0.6578 - 0.4505)
+    assert rows[2]["train"] == 0.9 and rows[2]["test"] == 0.95 and rows[2]["gap"] == pytest.approx(-0.05)
+    assert R.first_epoch_reaching(rec, "train_accuracy", 0.6578) == (2, 240.0)
+    assert R.first_epoch_reaching(rec, "val_accuracy", 0.99) is None
+    ex = R.slides_explanation(rec)
+    assert ex["scratch"]["train_epoch"] == 2 and ex["scratch"]["train_minutes"] == pytest.approx(4.0)
+    assert ex["scratch"]["val_at_train_epoch"] == 0.46  # our validation accuracy when we matched their train
+    assert ex["scratch"]["val_epoch"] == 2  # 0.46 >= 0.4505
+    assert ex["pretrained"]["train_epoch"] == 4 and ex["pretrained"]["val_epoch"] == 3
+    assert ex["our_gap"] == pytest.approx(-0.05)
+    q = R.quoted_numbers(runs)
+    assert q["ch7_scr_train_epoch"] == "2" and q["ch7_scr_train_minutes"] == "4 minutes"
+    assert q["ch7_scr_val_at_train"] == "46.0%" and q["ch7_base_gap"] == "-5.0"
+    assert q["ch7_acc_torch0"] == "95.0%" and q["ch7_acc_keras0"] == "n/a"
+
+
+def test_quoted_numbers_are_the_records_values(records):
+    runs = R.load_runs(records)
+    q = R.quoted_numbers(runs)
+    assert q["ch7_acc_torch0"] == "95.0%" and q["ch7_acc_keras0"] == "94.0%" and q["ch7_acc_noaux"] == "91.0%"
+    assert q["ch7_wrong_torch0"] == "2" and q["ch7_hours_torch1"] == "1.0"
+    assert q["ch7_verdict_torch0"] == "met" and q["ch7_verdict_keras0"] == "met"
+    assert q["ch7_verdict_noaux"] == "missed by 4.0 points"
+    assert q["ch7_builtup_wrong"] == "0"  # the two mistakes are agricultural->beach, forest->chaparral
+    assert q["ch7_seed_n"] == "3" and q["ch7_seed_range"] == "45.0"
+    assert q["ch7_n_finished"] == "5" and q["ch7_slides_scr_test"] == "45.05%"
+    empty = R.quoted_numbers({})
+    assert empty["ch7_acc_torch0"] == "n/a" and empty["ch7_scr_train_epoch"] == "n/a"
+    assert set(empty) == set(q)
+
+
+def test_command_line_repeats_the_recipe():
+    from inception.train.config import config_from_args
+
+    rec = make_record()
+    full = {**R.FINETUNE_RECIPE}
+    for cfg in (rec["config"], full):
+        cmd = R.command_line(cfg, data_dir="D", out="O")
+        args = shlex.split(cmd)[3:]
+        back = config_from_args(args).to_dict()
+        for k, v in cfg.items():
+            if k not in ("data_dir", "out_dir", "progress"):
+                assert back[k] == v, k
+        assert back["data_dir"] == "D" and back["out_dir"] == "O"
+
+
+def test_recipe_rows_read_the_config():
+    rows = {r["setting"]: r["value"] for r in R.recipe_rows(make_record())}
+    assert rows["input"].startswith("128x128") and rows["epochs x batch"].startswith("4 x 32")
+    assert "peak 0.1" in rows["learning rate"] and "one-cycle" in rows["learning rate"]
+    assert "Nesterov" in rows["optimiser"] and rows["label smoothing"] == "0.1"
+
+
+def test_confusions_and_gallery_selection():
+    rec = make_record()
+    top = R.top_confusions(rec, k=2)
+    assert top == [{"true": "agricultural", "predicted": "beach", "images": 3, "of": 18},
+                   {"true": "chaparral", "predicted": "forest", "images": 2, "of": 18}]
+    pred = make_predictions()
+    wrong = R.misclassified(pred)
+    wrong_stems = {s for s, ok in zip(pred["stems"], pred["correct"]) if not ok}
+    assert {w["stem"] for w in wrong} == wrong_stems and len(wrong) == len(wrong_stems)
+    assert [w["probability"] for w in wrong] == [0.7, 0.6]  # most confident first
+    assert wrong[1] == {"stem": "agricultural/agricultural02", "true": "agricultural", "predicted": "beach",
+                        "probability": 0.6, "true rank": 2}
+    assert wrong[0]["true rank"] is None  # forest not in the top 5
+    assert R.per_class_recall(rec)["agricultural"] == pytest.approx(15 / 18)
+
+
+def test_cam_selection_picks_right_and_wrong():
+    pred = make_predictions()
+    idx = R._select_cam_images(pred, n_correct=2, n_wrong=5)
+    assert sorted(i for i in idx if pred["correct"][i]) == [0, 2]
+    assert [i for i in idx if not pred["correct"][i]] == [3, 1]
+
+
+# --------------------------------------------------------------------------
+# the data set
+# --------------------------------------------------------------------------
+
+def test_documented_sizes():
+    sizes = R.image_sizes()
+    s = R.size_summary(sizes)
+    assert s["n_images"] == 2100 and s["n_odd"] == 44 and s["counts"][(256, 256)] == 2056
+    assert (s["min_side"], s["max_side"]) == (242, 257)
+    assert s["max_distortion"] == pytest.approx(1 - 242 / 256)
+    assert R.class_counts() == {c: 100 for c in CLASSES}
+
+
+@pytest.mark.skipif(not REAL_IMAGES.is_dir(), reason="the real UC Merced images are not here")
+def test_documented_sizes_equal_the_real_headers():
+    assert R.image_sizes(REAL_IMAGES) == R.image_sizes()
+    assert R.class_counts(REAL_IMAGES) == R.class_counts()
+
+
+def test_missing_images_and_runs_give_notes(tmp_path):
+    nowhere = tmp_path / "no-images"
+    assert R.find_images(nowhere) is None
+    assert R.plot_class_grid(nowhere) is None
+    assert R.plot_gallery(make_predictions(), nowhere) is None
+    assert R.plot_cams(None, nowhere) is None and R.plot_cams(tmp_path / "cams.json", nowhere) is None
+    assert R.plot_learning_curves({}) is None
+    assert R.plot_confusion({}, ["torch-bn128-seed0"]) is None
+    assert R.plot_per_class({}, ["torch-bn128-seed0"]) is None
+    assert R.image_sizes(nowhere) == R.image_sizes()  # falls back to the documented sizes
+    assert "not shown" in R.missing_note("The gallery", R.NO_IMAGES)
+
+
+def test_figures_from_records(records):
+    runs = R.load_runs(records)
+    names = ["torch-bn128-seed0", "keras-bn128-seed0"]
+    assert len(R.plot_learning_curves(runs).axes) == 2
+    assert len(R.plot_confusion(runs, names).axes) == 2
+    ax = R.plot_per_class(runs, names).axes[0]
+    assert len(ax.patches) == 2 * len(CLASSES)
+    assert R.plot_size_histogram(R.image_sizes()).axes[0].patches[0].get_height() == 2056
+
+
+# --------------------------------------------------------------------------
+# class activation maps of a real (tiny) trained model
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    from inception.data.synthetic import make_synthetic_ucmerced
+    from inception.train import TrainConfig, train
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        root = tmp_path_factory.mktemp("results_cam")
+        data = make_synthetic_ucmerced(root / "data", per_class=5, size=40)
+        train(TrainConfig(framework="torch", variant="bn", data_dir=str(data), cache_dir=str(root / "cache"),
+                          out_dir=str(root / "run"), image_size=32, batch_size=8, epochs=2, lr=0.02,
+                          progress="none", seed=0))
+    finally:
+        torch.set_num_threads(threads)
+    return root
+
+
+def test_compute_cams_schema_and_logits(tiny_run):
+    out = tiny_run / "records" / "cams.json"
+    cams = R.compute_cams(tiny_run / "run", tiny_run / "data", out, n_correct=2, n_wrong=3)
+    on_disk = json.loads(out.read_text())
+    assert on_disk == json.loads(json.dumps(cams))
+    assert R.read_cams(out)["format"] == R.CAMS_FORMAT
+    assert cams["framework"] == "torch" and cams["image_size"] == 32 and cams["grid"] == [1, 1]
+    assert set(cams) >= {"run", "classes", "items", "n_correct", "n_wrong"}
+    preds = json.loads((tiny_run / "run" / "predictions.json").read_text())
+    n_wrong = min(3, sum(not c for c in preds["correct"]))
+    assert cams["n_wrong"] == n_wrong and cams["n_correct"] <= 2
+    assert len(cams["items"]) == cams["n_wrong"] + cams["n_correct"]
+    assert cams["model_agrees"] == len(cams["items"])
+    for it in cams["items"]:
+        i = preds["stems"].index(it["stem"])
+        assert (it["true"], it["pred"], it["correct"]) == (preds["true"][i], preds["pred"][i], preds["correct"][i])
+        assert it["model_pred"] == it["pred"]  # the reloaded model predicts what the run recorded
+        assert it["maps"][0]["class"] == it["pred"]
+        assert len(it["maps"]) == (1 if it["correct"] else 2)
+        if not it["correct"]:
+            assert it["maps"][1]["class"] == it["true"]
+        for m in it["maps"]:
+            grid = np.asarray(m["map"])
+            assert grid.shape == tuple(cams["grid"])
+            assert grid.mean() + m["bias"] == pytest.approx(m["logit"], abs=2e-4)
+    # no weights and no pixels: a few kilobytes
+    assert out.stat().st_size < 20_000
+    assert R.plot_cams(out, tiny_run / "data") is not None
+    assert R.plot_cams(out, tiny_run / "nowhere") is not None  # maps alone
+
+
+def test_compute_cams_needs_a_finished_run_and_images(tiny_run, tmp_path):
+    with pytest.raises(FileNotFoundError, match="predictions.json"):
+        R.compute_cams(tmp_path, tiny_run / "data")
+    with pytest.raises(FileNotFoundError, match="images"):
+        R.compute_cams(tiny_run / "run", tmp_path / "nowhere", tmp_path / "c.json")
+
+
+# --------------------------------------------------------------------------
+# the chapter quotes the records
+# --------------------------------------------------------------------------
+
+def glued_values(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    out = {}
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = o.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                out[name] = text
+    return out
+
+
+def test_chapter_numbers_come_from_the_committed_records():
+    glued = glued_values(CHAPTER)
+    expected = R.quoted_numbers(R.load_runs(), R.find_images())
+    missing = sorted(set(expected) - set(glued))
+    assert not missing, f"chapter 7 does not glue {missing}; re-execute it"
+    stale = {k: (glued[k], repr(v)) for k, v in expected.items() if glued[k] != repr(v)}
+    assert not stale, ("chapter 7's numbers differ from data/runs/ (re-execute it: "
+                       f"python -m inception.book execute book/07_results.ipynb): {stale}")
+
+
+def test_scratch_recipe_is_the_queued_one(tmp_path):
+    """SCRATCH_RECIPE (the chapter's GPU switch) equals RECIPE in data/runs/run_all.sh."""
+    import re
+
+    from inception.train.config import TrainConfig, config_from_args
+
+    text = (REPO / "data" / "runs" / "run_all.sh").read_text()
+    recipe = shlex.split(re.search(r"RECIPE=\((.*?)\)", text, re.S).group(1))
+    queued = config_from_args(recipe).recipe()
+    ours = TrainConfig(**R.SCRATCH_RECIPE).recipe()
+    assert queued == ours
+    plan = R.gpu_plan(tmp_path / "d", tmp_path / "o")
+    assert [n for n, _ in plan][:4] == [s.name for s in R.EXPECTED_RUNS]
+    assert plan[-1][1]["pretrained"] == "imagenet"
+    assert plan[3][1]["aux_logits"] is False and plan[1][1]["framework"] == "keras"
+    (tmp_path / "d").mkdir()
+    for _, kw in plan:  # every run of the GPU switch is a valid configuration
+        assert TrainConfig(**kw).validated().resume is True
+    assert R.gpu_plan(tmp_path / "d", tmp_path / "o", image_size=224, finetune=False)[0][1]["image_size"] == 224
+
+
+def test_chapter_prose_uses_only_quoted_numbers():
+    """Every {glue:text} role in chapter 7's prose names a value of quoted_numbers()."""
+    import re
+
+    nb = json.loads(CHAPTER.read_text(encoding="utf-8"))
+    prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    used = set(re.findall(r"\{glue:text\}`([^`]+)`", prose))
+    assert used and used <= set(R.quoted_numbers({}))

@@ -390,3 +390,12 @@ def test_build_script_and_workflow_run_the_same_steps():
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
     steps = [s.get("run", "") for job in workflow["jobs"].values() for s in job.get("steps", [])]
     assert any("bash .ci/build-book" in s for s in steps)
+
+
+def test_no_data_set_photographs_are_committed():
+    """The repository holds no data-set images: photographs shown by the results
+    chapter exist only in the built book, never in the committed notebooks."""
+    for path in notebooks():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        photos = [i for i, c in enumerate(nb["cells"]) for o in c.get("outputs", []) if book.is_photo_output(o)]
+        assert not photos, f"{path.name}: cells {photos} hold photographs; re-run python -m inception.book execute"

@@ -622,8 +622,14 @@ def _write(path: Union[str, os.PathLike], nb: Mapping[str, Any]) -> None:
         f.write("\n")
 
 
+def is_photo_output(output: Mapping[str, Any]) -> bool:
+    """A display output holding a JPEG: a photograph of the data set."""
+    return "image/jpeg" in output.get("data", {})
+
+
 def execute_notebook(path: Union[str, os.PathLike], smoke: bool = True, timeout: int = 1800,
-                     kernel_name: str = "python3", keep_stderr: bool = False) -> float:
+                     kernel_name: str = "python3", keep_stderr: bool = False,
+                     keep_photos: bool = False) -> float:
     """Execute the notebook at ``path`` in place, in its own folder, with the
     smoke switch set (``smoke=False`` for the full configuration) and
     TensorFlow's C++ logging silenced. Returns the seconds it took.
@@ -631,7 +637,10 @@ def execute_notebook(path: Union[str, os.PathLike], smoke: bool = True, timeout:
     Outputs are saved as the build produces them, except stderr streams
     (TensorFlow's start-up logs, progress bars), which the book does not
     show either (``stderr_output: remove`` in ``_config.yml``); pass
-    ``keep_stderr=True`` to keep them. Execution timestamps are not
+    ``keep_stderr=True`` to keep them. Photographs of the data set (JPEG
+    outputs, see ``inception.results.show_photos``) are dropped too: the
+    repository holds no data-set images, and the book build, which executes
+    every chapter where the data is, shows them. Execution timestamps are not
     recorded, so re-running an unchanged notebook leaves a small diff.
     """
     import time
@@ -657,11 +666,11 @@ def execute_notebook(path: Union[str, os.PathLike], smoke: bool = True, timeout:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    if not keep_stderr:
-        for cell in nb.cells:
-            if cell.get("outputs"):
-                cell.outputs = [o for o in cell.outputs
-                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    for cell in nb.cells:
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs
+                            if (keep_stderr or not (o.get("output_type") == "stream" and o.get("name") == "stderr"))
+                            and (keep_photos or not is_photo_output(o))]
     nbformat.write(nb, path)
     return time.perf_counter() - start
 

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Tuple, Union
 
 __all__ = [
+    "TRANSFORM_INPUT_SCALE",
+    "TRANSFORM_INPUT_SHIFT",
     "TableRow",
     "TABLE1",
     "INCEPTION_ROWS",
@@ -56,6 +58,15 @@ __all__ = [
     "googlenet_spec",
     "get_variant",
 ]
+
+
+from .data._base import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402 (framework-free)
+
+#: torchvision's ``transform_input`` (GoogLeNet, Inception-v3): ImageNet-normalised
+#: input -> the ``(x - 0.5) / 0.5`` normalisation its Google-trained weights
+#: expect, as ``x * scale + shift`` per channel. Both frameworks' builders use it.
+TRANSFORM_INPUT_SCALE = tuple(s / 0.5 for s in IMAGENET_STD)
+TRANSFORM_INPUT_SHIFT = tuple((m - 0.5) / 0.5 for m in IMAGENET_MEAN)
 
 
 # --------------------------------------------------------------------------

@@ -34,12 +34,10 @@ from keras import layers
 
 from ..counting import pool_out_size
 from ..spec import LRN, AuxHead, Conv, InceptionBlock, NetworkSpec, Pool, googlenet_spec
-from .layers import AdaptiveAveragePooling2D, ChannelAffine, LocalResponseNorm
+from .layers import AdaptiveAveragePooling2D, LocalResponseNorm, apply_transform_input
 
 __all__ = ["conv_unit", "inception_block", "aux_head", "pool", "googlenet", "main_logits"]
 
-_IMAGENET_MEAN = (0.485, 0.456, 0.406)
-_IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def _kernel_initializer(spec: NetworkSpec):
@@ -180,8 +178,7 @@ def googlenet(
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     if transform_input:
-        x = ChannelAffine([s / 0.5 for s in _IMAGENET_STD], [(m - 0.5) / 0.5 for m in _IMAGENET_MEAN],
-                          name="transform_input")(x)
+        x = apply_transform_input(x)
     aux_after = {a.after: a for a in spec.aux}
     aux_outputs = []
     for block in spec.blocks:

@@ -33,12 +33,10 @@ from keras import layers
 
 from ..counting import pool_out_size
 from ..versions.spec import AuxHead, Block, Concat, Conv, ConvStyle, Pool, VersionSpec, iter_convs, join
-from .layers import ChannelAffine
+from .layers import apply_transform_input
 
 __all__ = ["conv_bn", "pool", "run_sequence", "inception_module", "aux_head", "build", "input_shape_for"]
 
-_IMAGENET_MEAN = (0.485, 0.456, 0.406)
-_IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def _conv_init(style: ConvStyle, std: Optional[float] = None):
@@ -182,8 +180,7 @@ def build(spec: VersionSpec, input_shape: Optional[Sequence[int]] = None, input_
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     if transform_input:
-        x = ChannelAffine([s / 0.5 for s in _IMAGENET_STD], [(m - 0.5) / 0.5 for m in _IMAGENET_MEAN],
-                          name="transform_input")(x)
+        x = apply_transform_input(x)
     aux_after = {a.after: a for a in spec.aux}
     aux_outputs = []
     for block in spec.blocks:

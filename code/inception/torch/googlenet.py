@@ -29,6 +29,8 @@ from torch import Tensor, nn
 from ..counting import aux_input_size, count_blocks
 from ..spec import (
     LRN,
+    TRANSFORM_INPUT_SCALE,
+    TRANSFORM_INPUT_SHIFT,
     AuxHead,
     Conv,
     InceptionBlock,
@@ -39,10 +41,13 @@ from ..spec import (
 
 __all__ = ["ConvUnit", "Inception", "InceptionAux", "GoogLeNet", "googlenet", "main_logits"]
 
-# torchvision's ``transform_input``: ImageNet-normalised input -> the (x - 0.5) / 0.5
-# normalisation its ported Inception weights were trained with.
-_IMAGENET_MEAN = (0.485, 0.456, 0.406)
-_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def apply_transform_input(x: Tensor) -> Tensor:
+    """torchvision's ``transform_input`` (see ``inception.spec.TRANSFORM_INPUT_SCALE``)."""
+    scale = torch.tensor(TRANSFORM_INPUT_SCALE, dtype=x.dtype, device=x.device)
+    shift = torch.tensor(TRANSFORM_INPUT_SHIFT, dtype=x.dtype, device=x.device)
+    return x * scale.view(1, 3, 1, 1) + shift.view(1, 3, 1, 1)
 
 
 class ConvUnit(nn.Module):
@@ -194,11 +199,7 @@ class GoogLeNet(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def _transform_input(self, x: Tensor) -> Tensor:
-        if not self.transform_input:
-            return x
-        scale = torch.tensor([s / 0.5 for s in _IMAGENET_STD], dtype=x.dtype, device=x.device)
-        shift = torch.tensor([(m - 0.5) / 0.5 for m in _IMAGENET_MEAN], dtype=x.dtype, device=x.device)
-        return x * scale.view(1, 3, 1, 1) + shift.view(1, 3, 1, 1)
+        return apply_transform_input(x) if self.transform_input else x
 
     def forward_features(self, x: Tensor):
         """Run the blocks; returns the last feature map (N x 1024 x 7 x 7 at

@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .googlenet import apply_transform_input
 from ..versions.spec import AuxHead, Block, Concat, Conv, ConvStyle, Pool, VersionSpec, iter_convs, iter_pools, join
 
 __all__ = [
@@ -41,8 +42,6 @@ __all__ = [
     "load_weights",
 ]
 
-_IMAGENET_MEAN = (0.485, 0.456, 0.406)
-_IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class BatchNorm2dNoScale(nn.BatchNorm2d):
@@ -240,11 +239,7 @@ class InceptionNet(nn.Module):
     def _transform_input(self, x: Tensor) -> Tensor:
         # torchvision's: ImageNet-normalised input -> the (x - 0.5) / 0.5 its
         # Google-trained weights expect.
-        if not self.transform_input:
-            return x
-        scale = torch.tensor([s / 0.5 for s in _IMAGENET_STD], dtype=x.dtype, device=x.device)
-        shift = torch.tensor([(m - 0.5) / 0.5 for m in _IMAGENET_MEAN], dtype=x.dtype, device=x.device)
-        return x * scale.view(1, 3, 1, 1) + shift.view(1, 3, 1, 1)
+        return apply_transform_input(x) if self.transform_input else x
 
     def forward_features(self, x: Tensor):
         """Run the blocks; returns the last feature map (N x 2048 x 8 x 8 for

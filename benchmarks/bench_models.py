@@ -183,6 +183,7 @@ def main(argv=None):
     torch.manual_seed(0)
     size, batch = args.image_size, args.batch_size
     t_start = time.time()
+    load_before = list(os.getloadavg())
 
     def ours():
         return it.googlenet("bn", 21, True, input_size=size)
@@ -248,7 +249,10 @@ def main(argv=None):
     record = {
         "benchmark": "models",
         "device": device_name(), "device_type": device,
-        "cpu_count": os.cpu_count(),
+        "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        # the machine's load around the run: other work on a shared machine slows every
+        # configuration alike (interleaved rounds), but lowers the absolute numbers
+        "load_average_before": load_before, "load_average_after": list(os.getloadavg()),
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
                      "torchvision": torchvision.__version__, "numpy": np.__version__},
         "image_size": size, "batch_size": batch, "steps_per_round": args.steps, "rounds": args.rounds,

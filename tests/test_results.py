@@ -370,6 +370,45 @@ def test_scratch_recipe_is_the_queued_one(tmp_path):
     assert R.gpu_plan(tmp_path / "d", tmp_path / "o", image_size=224, finetune=False)[0][1]["image_size"] == 224
 
 
+def test_eval_sizes_are_the_queued_ones():
+    """EVAL_SIZES (the chapter's sweep) equals EVAL_SIZES in data/runs/run_all.sh."""
+    import re
+
+    text = (REPO / "data" / "runs" / "run_all.sh").read_text()
+    queued = tuple(int(v) for v in re.search(r"EVAL_SIZES=\((.*?)\)", text).group(1).split())
+    assert queued == R.EVAL_SIZES
+
+
+def _sweep_run(tmp_path, name, framework, val, test, train_size=128):
+    d = tmp_path / name
+    d.mkdir(parents=True)
+    sizes = sorted(val)
+    (d / "resolutions.json").write_text(json.dumps({
+        "format": "inception-resolutions-v1", "run": name, "framework": framework, "train_image_size": train_size,
+        "results": [{"image_size": s, "val_accuracy": val[s], "test_accuracy": test[s]} for s in sizes]}))
+    record = {"framework": framework, "status": "finished", "test_accuracy": test[train_size],
+              "config": {"framework": framework, "seed": len(name)}}
+    return R.Run(record, None, name, d)
+
+
+def test_eval_size_is_chosen_on_validation_only(tmp_path):
+    """The chosen size maximises mean validation accuracy over a framework's runs;
+    test accuracy never enters; ties go to the size nearest the training size."""
+    a = _sweep_run(tmp_path, "a", "torch", {128: .90, 160: .92, 192: .93}, {128: .90, 160: .99, 192: .91})
+    b = _sweep_run(tmp_path, "b", "torch", {128: .90, 160: .94, 192: .92}, {128: .90, 160: .99, 192: .91})
+    k = _sweep_run(tmp_path, "k", "keras", {128: .80, 160: .85, 192: .85}, {128: .80, 160: .70, 192: .95})
+    runs = {"a": a, "b": b, "k": k}
+    assert R.chosen_eval_size(runs, "torch") == 160  # means: 0.90, 0.93, 0.925
+    assert R.chosen_eval_size({"a": a}, "torch") == 192
+    assert R.chosen_eval_size(runs, "keras") == 160  # tie: nearer 128
+    assert R.chosen_eval_size(runs, "jax") is None
+    rows = {r["run"]: r for r in R.resolution_rows(runs)}
+    assert rows["a"]["test there"] == .99 and rows["a"]["target met"] == "yes"
+    assert rows["k"]["test there"] == .70 and rows["k"]["target met"] == "no"
+    assert rows["k"]["test, as trained"] == .80
+    assert R.plot_resolutions(runs) is not None and R.plot_resolutions({}) is None
+
+
 def test_chapter_prose_uses_only_quoted_numbers():
     """Every {glue:text} role in chapter 7's prose names a value of quoted_numbers()."""
     import re

@@ -88,6 +88,11 @@ __all__ = [
     "plot_class_grid",
     "plot_size_histogram",
     "plot_cams",
+    "EVAL_SIZES",
+    "read_resolutions",
+    "chosen_eval_size",
+    "resolution_rows",
+    "plot_resolutions",
 ]
 
 PathLike = Union[str, Path]
@@ -481,6 +486,104 @@ def targets_rows(runs: Runs) -> List[Dict[str, Any]]:
             "vs published ~92%": (acc - PUBLISHED["scratch"]) if acc is not None else None,
         })
     return rows
+
+
+#: The input sizes at which ``data/runs/run_all.sh`` evaluates each finished run
+#: (:mod:`inception.train.evaluate`; ``EVAL_SIZES`` there, a test checks they agree).
+EVAL_SIZES: Tuple[int, ...] = (128, 144, 160, 176, 192, 224)
+
+
+def read_resolutions(run: Run) -> Optional[Dict[str, Any]]:
+    """A run's test-time resolution sweep (``resolutions.json`` beside its
+    record, written by ``python -m inception.train.evaluate``), or ``None``."""
+    if run.path is None:
+        return None
+    rec = _read_json(Path(run.path) / "resolutions.json")
+    return rec if rec and rec.get("results") else None
+
+
+def chosen_eval_size(runs: Runs, framework: str) -> Optional[int]:
+    """The evaluation size the *validation* set picks for a framework: the size
+    with the highest validation accuracy averaged over that framework's
+    from-scratch runs that have a sweep (every size must be in each sweep;
+    ties go to the size nearest the training size). The test set plays no part.
+    ``None`` without sweeps."""
+    sweeps = [read_resolutions(run) for run in runs.values()
+              if run.record.get("framework") == framework and not _cfg(run.record).get("pretrained")]
+    sweeps = [sw for sw in sweeps if sw]
+    if not sweeps:
+        return None
+    common = set.intersection(*({r["image_size"] for r in sw["results"]} for sw in sweeps))
+    if not common:
+        return None
+    train_size = sweeps[0].get("train_image_size", 0)
+
+    def mean_val(size):
+        return float(np.mean([next(r["val_accuracy"] for r in sw["results"] if r["image_size"] == size)
+                              for sw in sweeps]))
+
+    return max(sorted(common), key=lambda size: (round(mean_val(size), 9), -abs(size - train_size)))
+
+
+def _sweep_row(sweep: Mapping[str, Any], size: Optional[int]) -> Optional[Mapping[str, Any]]:
+    return next((r for r in sweep["results"] if r["image_size"] == size), None) if sweep else None
+
+
+def resolution_rows(runs: Runs) -> List[Dict[str, Any]]:
+    """Per run with a sweep: test accuracy as trained (the training size), the
+    framework's validation-chosen evaluation size (:func:`chosen_eval_size`)
+    and the test accuracy there, against the framework's target."""
+    rows = []
+    for name, run in runs.items():
+        sweep = read_resolutions(run)
+        if not sweep:
+            continue
+        fw = run.record.get("framework")
+        size = chosen_eval_size(runs, fw)
+        at = _sweep_row(sweep, size)
+        target = TARGETS.get(fw)
+        acc = at["test_accuracy"] if at else None
+        rows.append({
+            "run": name, "trained at": sweep.get("train_image_size"),
+            "test, as trained": run.record.get("test_accuracy"), "eval size (val-chosen)": size,
+            "val there": at["val_accuracy"] if at else None, "test there": acc, "target": target,
+            "target met": "yes" if (target is not None and acc is not None and acc >= target) else "no",
+        })
+    return rows
+
+
+def plot_resolutions(runs: Runs):
+    """Validation (dashed) and test (solid) accuracy of each run against the
+    evaluation size, the training size marked. ``None`` without sweeps."""
+    sweeps = {name: read_resolutions(run) for name, run in runs.items()}
+    sweeps = {n: sw for n, sw in sweeps.items() if sw}
+    if not sweeps:
+        return None
+    fig = _figure((8, 4))
+    ax = fig.subplots()
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    for k, (name, sw) in enumerate(sweeps.items()):
+        c = colors[k % len(colors)]
+        sizes = [r["image_size"] for r in sw["results"]]
+        label = run_label(runs[name].record)
+        ax.plot(sizes, [r["test_accuracy"] for r in sw["results"]], "o-", color=c, label=f"{label}: test")
+        ax.plot(sizes, [r["val_accuracy"] for r in sw["results"]], "s--", color=c, alpha=0.6, ms=4,
+                label=f"{label}: val")
+    train_sizes = {sw.get("train_image_size") for sw in sweeps.values()}
+    for t in sorted(x for x in train_sizes if x):
+        ax.axvline(t, color="grey", lw=0.8, ls=":")
+        ax.text(t + 1, ax.get_ylim()[0] + 0.005, f"trained at {t}", color="grey", fontsize=8)
+    for fw, target in TARGETS.items():
+        if any(runs[n].record.get("framework") == fw for n in sweeps):
+            ax.axhline(target, color="#999999", lw=0.6)
+            ax.text(ax.get_xlim()[1], target, f" target {_FRAMEWORK_NAMES.get(fw, fw)}", fontsize=7,
+                    va="center", color="#666666")
+    ax.set_xlabel("evaluation size (whole image resized to S x S)")
+    ax.set_ylabel("accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
 
 
 def slides_rows(runs: Runs) -> List[Dict[str, Any]]:
@@ -926,6 +1029,22 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None) -> Dict[str,
     q["ch7_seed_n"] = str(spread[0]["n"]) if spread else "n/a"
     q["ch7_seed_mean"] = pct(spread[0]["mean"]) if spread else "n/a"
     q["ch7_seed_range"] = f"{100 * spread[0]['range']:.1f}" if spread else "n/a"
+    # test-time resolution: the validation-chosen size per framework, and each run's test there
+    for fw in ("torch", "keras"):
+        size = chosen_eval_size(runs, fw)
+        q[f"ch7_eval_size_{fw}"] = str(size) if size else "n/a"
+    for key, name in (("torch0", MAIN_RUN), ("keras0", KERAS_RUN), ("torch1", EXPECTED_RUNS[2].name),
+                      ("noaux", NOAUX_RUN)):
+        run = runs.get(name)
+        at = _sweep_row(read_resolutions(run), chosen_eval_size(runs, run.record["framework"])) if run else None
+        target = TARGETS.get(run.record["framework"]) if run else None
+        q[f"ch7_acc_eval_{key}"] = pct(at["test_accuracy"]) if at else "n/a"
+        if at is None or target is None:
+            q[f"ch7_verdict_eval_{key}"] = "n/a"
+        elif at["test_accuracy"] >= target:
+            q[f"ch7_verdict_eval_{key}"] = "met"
+        else:
+            q[f"ch7_verdict_eval_{key}"] = f"missed by {100 * (target - at['test_accuracy']):.1f} points"
     q["ch7_published_scratch"] = pct(PUBLISHED["scratch"], 0)
     q["ch7_published_finetuned"] = pct(PUBLISHED["finetuned"], 0)
     return q

@@ -21,6 +21,11 @@ export OMP_NUM_THREADS=${THREADS:-1} TF_NUM_INTRAOP_THREADS=${THREADS:-1} TF_NUM
 # The recipe: the batch-norm variant from scratch at 128x128, SGD with Nesterov
 # momentum, one-cycle schedule peaking at 0.1, weight decay 5e-4, label
 # smoothing 0.1, random resized crops with flips and 90-degree rotations.
+# After training, each run is evaluated at these input sizes (test-time resolution:
+# whole images at larger sizes than the training crops; inception.train.evaluate),
+# into data/runs/<name>/resolutions.json.
+EVAL_SIZES=(128 144 160 176 192 224)
+
 RECIPE=(--variant bn --image-size 128 --batch-size 32 --epochs 70 --optimizer sgd --lr 0.1
         --schedule onecycle --weight-decay 5e-4 --label-smoothing 0.1 --progress lines)
 
@@ -29,7 +34,7 @@ run() {  # run NAME ARGS...
     case "$name" in "$ONLY"*) ;; *) return 0 ;; esac
     local out=runs/$name
     if [ -f "data/runs/$name/record.json" ] && grep -q '"status": "finished"' "data/runs/$name/record.json"; then
-        echo "[$name] finished already"; return 0
+        sweep "$name"; echo "[$name] finished already"; return 0
     fi
     local resume=()
     [ -f "$out/record.json" ] && resume=(--resume)
@@ -39,6 +44,16 @@ run() {  # run NAME ARGS...
     mkdir -p "data/runs/$name"
     cp "$out/record.json" "$out/predictions.json" "data/runs/$name/"
     echo "[$name] done: $(grep -o '"test_accuracy": [0-9.]*' "data/runs/$name/record.json")"
+    sweep "$name"
+}
+
+sweep() {  # sweep NAME: evaluate a finished run at EVAL_SIZES (once; needs its checkpoint)
+    local name=$1
+    [ -f "data/runs/$name/resolutions.json" ] && return 0
+    [ -d "runs/$name" ] || { echo "[$name] no checkpoint in runs/$name: no resolution sweep"; return 0; }
+    "$PY" -m inception.train.evaluate "runs/$name" --sizes "${EVAL_SIZES[@]}" --data-dir "$UCMERCED_DIR" \
+        --out "data/runs/$name/resolutions.json" >> "runs/$name.log" 2>&1 \
+        && echo "[$name] resolution sweep written" || echo "[$name] resolution sweep failed, see runs/$name.log"
 }
 
 mkdir -p runs

@@ -408,8 +408,12 @@ class KerasEngine:
         pass
 
 
-def load_checkpoint_model(path):
-    """The trained Keras model of a checkpoint, and its configuration."""
+def load_checkpoint_model(path, image_size=None):
+    """The trained Keras model of a checkpoint, and its configuration.
+
+    ``image_size`` builds the model for another square input (default: the
+    training size); the weights do not depend on it, only the static shapes do.
+    """
     import h5py
 
     with h5py.File(path, "r") as f:
@@ -421,7 +425,8 @@ def load_checkpoint_model(path):
     from ..data import CLASSES
     from ..keras import googlenet
 
-    model = googlenet(cfg.variant, len(CLASSES), cfg.aux_logits, input_shape=(cfg.image_size, cfg.image_size, 3),
+    size = int(image_size or cfg.image_size)
+    model = googlenet(cfg.variant, len(CLASSES), cfg.aux_logits, input_shape=(size, size, 3),
                       dropout=cfg.dropout, aux_dropout=cfg.aux_dropout, transform_input=cfg.pretrained is not None)
     for v, value in zip(model.variables, values):
         v.assign(value)

@@ -401,6 +401,7 @@ def test_eval_size_is_chosen_on_validation_only(tmp_path):
     assert R.chosen_eval_size(runs, "torch") == 160  # means: 0.90, 0.93, 0.925
     assert R.chosen_eval_size({"a": a}, "torch") == 192
     assert R.chosen_eval_size(runs, "keras") == 160  # tie: nearer 128
+    assert R.best_val_sizes(runs, "keras") == [160, 192] and R.best_val_sizes(runs, "torch") == [160]
     assert R.chosen_eval_size(runs, "jax") is None
     rows = {r["run"]: r for r in R.resolution_rows(runs)}
     assert rows["a"]["test there"] == .99 and rows["a"]["target met"] == "yes"

@@ -91,6 +91,7 @@ __all__ = [
     "EVAL_SIZES",
     "read_resolutions",
     "chosen_eval_size",
+    "best_val_sizes",
     "resolution_rows",
     "plot_resolutions",
 ]
@@ -502,27 +503,46 @@ def read_resolutions(run: Run) -> Optional[Dict[str, Any]]:
     return rec if rec and rec.get("results") else None
 
 
+def best_val_sizes(runs: Runs, framework: str) -> List[int]:
+    """Every size that reaches the highest mean validation accuracy of
+    :func:`chosen_eval_size` (more than one when the validation set ties)."""
+    sweeps = _framework_sweeps(runs, framework)
+    if not sweeps:
+        return []
+    means = {size: _mean_val(sweeps, size) for size in _common_sizes(sweeps)}
+    if not means:
+        return []
+    top = max(means.values())
+    return sorted(size for size, m in means.items() if m == top)
+
+
+def _framework_sweeps(runs: Runs, framework: str) -> List[Dict[str, Any]]:
+    sweeps = [read_resolutions(run) for run in runs.values()
+              if run.record.get("framework") == framework and not _cfg(run.record).get("pretrained")]
+    return [sw for sw in sweeps if sw]
+
+
+def _common_sizes(sweeps) -> set:
+    return set.intersection(*({r["image_size"] for r in sw["results"]} for sw in sweeps))
+
+
+def _mean_val(sweeps, size) -> float:
+    # rounded so that equal image counts tie exactly, whatever the float sums
+    return round(float(np.mean([next(r["val_accuracy"] for r in sw["results"] if r["image_size"] == size)
+                                for sw in sweeps])), 9)
+
+
 def chosen_eval_size(runs: Runs, framework: str) -> Optional[int]:
     """The evaluation size the *validation* set picks for a framework: the size
     with the highest validation accuracy averaged over that framework's
     from-scratch runs that have a sweep (every size must be in each sweep;
     ties go to the size nearest the training size). The test set plays no part.
     ``None`` without sweeps."""
-    sweeps = [read_resolutions(run) for run in runs.values()
-              if run.record.get("framework") == framework and not _cfg(run.record).get("pretrained")]
-    sweeps = [sw for sw in sweeps if sw]
-    if not sweeps:
+    best = best_val_sizes(runs, framework)
+    if not best:
         return None
-    common = set.intersection(*({r["image_size"] for r in sw["results"]} for sw in sweeps))
-    if not common:
-        return None
-    train_size = sweeps[0].get("train_image_size", 0)
-
-    def mean_val(size):
-        return float(np.mean([next(r["val_accuracy"] for r in sw["results"] if r["image_size"] == size)
-                              for sw in sweeps]))
-
-    return max(sorted(common), key=lambda size: (round(mean_val(size), 9), -abs(size - train_size)))
+    train_size = _framework_sweeps(runs, framework)[0].get("train_image_size", 0)
+    return min(best, key=lambda size: (abs(size - train_size), size))
 
 
 def _sweep_row(sweep: Mapping[str, Any], size: Optional[int]) -> Optional[Mapping[str, Any]]:
@@ -1033,6 +1053,10 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None) -> Dict[str,
     for fw in ("torch", "keras"):
         size = chosen_eval_size(runs, fw)
         q[f"ch7_eval_size_{fw}"] = str(size) if size else "n/a"
+        best = best_val_sizes(runs, fw)
+        q[f"ch7_eval_ties_{fw}"] = (" and ".join(str(b) for b in best) + " tie on validation; the nearer to the "
+                                    "training size is taken" if len(best) > 1 else
+                                    "no tie on validation" if best else "n/a")
     for key, name in (("torch0", MAIN_RUN), ("keras0", KERAS_RUN), ("torch1", EXPECTED_RUNS[2].name),
                       ("noaux", NOAUX_RUN)):
         run = runs.get(name)

@@ -49,7 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def device_name() -> str:
     if torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
-    return platform.processor() or platform.machine()
+    from inception.train.records import cpu_name
+
+    return cpu_name()
 
 
 def matmul_gflops(n: int = 2048, device: str = "cpu", seconds: float = 2.0) -> float:

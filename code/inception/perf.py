@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Dict, List, Optional
 
-__all__ = ["BENCHMARK_DIR", "load_benchmarks", "model_rows", "ratio_rows", "pipeline_rows",
+__all__ = ["BENCHMARK_DIR", "load_benchmarks", "model_rows", "ratio_rows", "pipeline_rows", "peak_summary",
+           "PEAK_FRACTION_GOAL",
            "plot_model_throughput", "GOALS"]
 
 BENCHMARK_DIR = Path(__file__).resolve().parents[2] / "data" / "benchmarks"
@@ -65,6 +66,20 @@ def ratio_rows(record: dict) -> List[dict]:
             "what": goal[1] if goal else "",
         })
     return rows
+
+
+#: The fraction of the machine's matmul peak a training step should reach (issue 10).
+PEAK_FRACTION_GOAL = 0.85
+
+
+def peak_summary(record: dict) -> Dict[str, object]:
+    """The training configuration nearest the matmul peak: its name, its
+    fraction, and whether it reaches :data:`PEAK_FRACTION_GOAL`."""
+    frac = record.get("fraction_of_matmul_peak_train") or {}
+    if not frac:
+        return {"configuration": None, "fraction": None, "met": None}
+    best = max(frac, key=frac.get)
+    return {"configuration": best, "fraction": frac[best], "met": frac[best] >= PEAK_FRACTION_GOAL}
 
 
 def pipeline_rows(record: dict) -> List[dict]:

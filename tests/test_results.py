@@ -402,6 +402,11 @@ def test_eval_size_is_chosen_on_validation_only(tmp_path):
     assert R.chosen_eval_size({"a": a}, "torch") == 192
     assert R.chosen_eval_size(runs, "keras") == 160  # tie: nearer 128
     assert R.best_val_sizes(runs, "keras") == [160, 192] and R.best_val_sizes(runs, "torch") == [160]
+    # equal image counts tie even where the records' 6-decimal rounding differs
+    c = _sweep_run(tmp_path, "c", "torch", {128: .933333, 160: .919048}, {128: .9, 160: .9})
+    d = _sweep_run(tmp_path, "d", "torch", {128: .904762, 160: .919048}, {128: .9, 160: .9})
+    assert R.best_val_sizes({"c": c, "d": d}, "torch") == [128, 160]
+    assert R.chosen_eval_size({"c": c, "d": d}, "torch") == 128
     assert R.chosen_eval_size(runs, "jax") is None
     rows = {r["run"]: r for r in R.resolution_rows(runs)}
     assert rows["a"]["test there"] == .99 and rows["a"]["target met"] == "yes"

@@ -513,7 +513,7 @@ def best_val_sizes(runs: Runs, framework: str) -> List[int]:
     if not means:
         return []
     top = max(means.values())
-    return sorted(size for size, m in means.items() if m == top)
+    return sorted(size for size, m in means.items() if m >= top - _TIE)
 
 
 def _framework_sweeps(runs: Runs, framework: str) -> List[Dict[str, Any]]:
@@ -526,10 +526,15 @@ def _common_sizes(sweeps) -> set:
     return set.intersection(*({r["image_size"] for r in sw["results"]} for sw in sweeps))
 
 
+#: Mean validation accuracies closer than this tie: the records keep accuracies to
+#: 6 decimals, so equal image counts can differ by rounding, while one image of
+#: 210 moves a mean by far more.
+_TIE = 1e-5
+
+
 def _mean_val(sweeps, size) -> float:
-    # rounded so that equal image counts tie exactly, whatever the float sums
-    return round(float(np.mean([next(r["val_accuracy"] for r in sw["results"] if r["image_size"] == size)
-                                for sw in sweeps])), 9)
+    return float(np.mean([next(r["val_accuracy"] for r in sw["results"] if r["image_size"] == size)
+                          for sw in sweeps]))
 
 
 def chosen_eval_size(runs: Runs, framework: str) -> Optional[int]:
@@ -1054,8 +1059,8 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None) -> Dict[str,
         size = chosen_eval_size(runs, fw)
         q[f"ch7_eval_size_{fw}"] = str(size) if size else "n/a"
         best = best_val_sizes(runs, fw)
-        q[f"ch7_eval_ties_{fw}"] = (" and ".join(str(b) for b in best) + " tie on validation; the nearer to the "
-                                    "training size is taken" if len(best) > 1 else
+        q[f"ch7_eval_ties_{fw}"] = (", ".join(str(b) for b in best[:-1]) + f" and {best[-1]} tie on validation; "
+                                    "the nearest to the training size is taken" if len(best) > 1 else
                                     "no tie on validation" if best else "n/a")
     for key, name in (("torch0", MAIN_RUN), ("keras0", KERAS_RUN), ("torch1", EXPECTED_RUNS[2].name),
                       ("noaux", NOAUX_RUN)):

@@ -584,7 +584,7 @@ def plot_resolutions(runs: Runs):
     sweeps = {n: sw for n, sw in sweeps.items() if sw}
     if not sweeps:
         return None
-    fig = _figure((8, 4))
+    fig = _figure((9, 5))
     ax = fig.subplots()
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
     for k, (name, sw) in enumerate(sweeps.items()):
@@ -606,7 +606,8 @@ def plot_resolutions(runs: Runs):
     ax.set_xlabel("evaluation size (whole image resized to S x S)")
     ax.set_ylabel("accuracy")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    # below the axes: inside, it would hide the points at the largest sizes
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4)
     fig.tight_layout()
     return fig
 

@@ -80,6 +80,11 @@ def test_bad_requests_fail_clearly(syn, tmp_path, capsys):
         evaluate_run(run, 32, data_dir=syn / "data", cache_dir=syn / "cache", parts=("dev",), progress=False)
     with pytest.raises(ConfigError, match="no checkpoint"):
         evaluate_run(tmp_path, 32)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ConfigError, match="unreadable"):
+        evaluate_run(bad, 32)
     assert main([str(tmp_path), "--sizes", "32"]) == 2
     assert "no checkpoint" in capsys.readouterr().err
     assert main([str(run), "--sizes", "32", "--data-dir", str(syn / "data"), "--cache-dir", str(syn / "cache"),

@@ -52,15 +52,18 @@ def _checkpoint(run_dir: Path) -> Path:
 
 
 def _config(ckpt: Path) -> TrainConfig:
-    if ckpt.suffix == ".pt":
-        import torch
+    try:
+        if ckpt.suffix == ".pt":
+            import torch
 
-        state = torch.load(ckpt, map_location="cpu", weights_only=True)
-        return TrainConfig.from_dict(json.loads(state["meta"])["config"])
-    import h5py
+            state = torch.load(ckpt, map_location="cpu", weights_only=True)
+            return TrainConfig.from_dict(json.loads(state["meta"])["config"])
+        import h5py
 
-    with h5py.File(ckpt, "r") as f:
-        return TrainConfig.from_dict(json.loads(f.attrs["meta"])["config"])
+        with h5py.File(ckpt, "r") as f:
+            return TrainConfig.from_dict(json.loads(f.attrs["meta"])["config"])
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+        raise ConfigError(f"checkpoint {ckpt} is unreadable or not this trainer's ({type(exc).__name__}: {exc})") from None
 
 
 def _predictor(ckpt: Path, image_size: int):

@@ -182,6 +182,8 @@ ODD_SIZES: Dict[str, Tuple[int, int]] = {
 COMMON_SIZE = (256, 256)
 
 _FRAMEWORK_NAMES = {"torch": "PyTorch", "keras": "Keras"}
+#: One colour per run, in the order of :func:`load_runs`, in every run plot.
+_RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 # --------------------------------------------------------------------------
 # Loading
@@ -483,7 +485,7 @@ def targets_rows(runs: Runs) -> List[Dict[str, Any]]:
         acc = r.get("test_accuracy")
         rows.append({
             "run": name, "test top-1": acc, "target": target,
-            "target met": "yes" if (target is not None and acc is not None and acc >= target) else "no",
+            "target met": _met(acc, target),
             "vs published ~92%": (acc - PUBLISHED["scratch"]) if acc is not None else None,
         })
     return rows
@@ -506,7 +508,10 @@ def read_resolutions(run: Run) -> Optional[Dict[str, Any]]:
 def best_val_sizes(runs: Runs, framework: str) -> List[int]:
     """Every size that reaches the highest mean validation accuracy of
     :func:`chosen_eval_size` (more than one when the validation set ties)."""
-    sweeps = _framework_sweeps(runs, framework)
+    return _best_sizes(_framework_sweeps(runs, framework))
+
+
+def _best_sizes(sweeps: List[Dict[str, Any]]) -> List[int]:
     if not sweeps:
         return []
     means = {size: _mean_val(sweeps, size) for size in _common_sizes(sweeps)}
@@ -543,10 +548,11 @@ def chosen_eval_size(runs: Runs, framework: str) -> Optional[int]:
     from-scratch runs that have a sweep (every size must be in each sweep;
     ties go to the size nearest the training size). The test set plays no part.
     ``None`` without sweeps."""
-    best = best_val_sizes(runs, framework)
+    sweeps = _framework_sweeps(runs, framework)
+    best = _best_sizes(sweeps)
     if not best:
         return None
-    train_size = _framework_sweeps(runs, framework)[0].get("train_image_size", 0)
+    train_size = sweeps[0].get("train_image_size", 0)
     return min(best, key=lambda size: (abs(size - train_size), size))
 
 
@@ -558,13 +564,15 @@ def resolution_rows(runs: Runs) -> List[Dict[str, Any]]:
     """Per run with a sweep: test accuracy as trained (the training size), the
     framework's validation-chosen evaluation size (:func:`chosen_eval_size`)
     and the test accuracy there, against the framework's target."""
-    rows = []
+    rows, sizes = [], {}
     for name, run in runs.items():
         sweep = read_resolutions(run)
         if not sweep:
             continue
         fw = run.record.get("framework")
-        size = chosen_eval_size(runs, fw)
+        if fw not in sizes:
+            sizes[fw] = chosen_eval_size(runs, fw)
+        size = sizes[fw]
         at = _sweep_row(sweep, size)
         target = TARGETS.get(fw)
         acc = at["test_accuracy"] if at else None
@@ -572,7 +580,7 @@ def resolution_rows(runs: Runs) -> List[Dict[str, Any]]:
             "run": name, "trained at": sweep.get("train_image_size"),
             "test, as trained": run.record.get("test_accuracy"), "eval size (val-chosen)": size,
             "val there": at["val_accuracy"] if at else None, "test there": acc, "target": target,
-            "target met": "yes" if (target is not None and acc is not None and acc >= target) else "no",
+            "target met": _met(acc, target),
         })
     return rows
 
@@ -586,7 +594,7 @@ def plot_resolutions(runs: Runs):
         return None
     fig = _figure((9, 5))
     ax = fig.subplots()
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    colors = _RUN_COLORS
     for k, (name, sw) in enumerate(sweeps.items()):
         c = colors[k % len(colors)]
         sizes = [r["image_size"] for r in sw["results"]]
@@ -967,6 +975,21 @@ def _fmt_epoch(e: Optional[int]) -> str:
     return "never" if e is None else str(e)
 
 
+#: The runs chapter 7's prose quotes by name: (glue key suffix, run name).
+_QUOTED_RUNS = (("torch0", MAIN_RUN), ("keras0", KERAS_RUN), ("torch1", EXPECTED_RUNS[2].name), ("noaux", NOAUX_RUN))
+
+
+def _verdict(acc: float, target: Optional[float]) -> str:
+    """``"met"``, ``"missed by X points"``, or ``"n/a"`` without a target."""
+    if target is None:
+        return "n/a"
+    return "met" if acc >= target else f"missed by {100 * (target - acc):.1f} points"
+
+
+def _met(acc: Optional[float], target: Optional[float]) -> str:
+    return "yes" if (target is not None and acc is not None and acc >= target) else "no"
+
+
 def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None) -> Dict[str, str]:
     """Every number chapter 7 quotes in its prose, as the text shown: glue
     name -> text. Values of a run that has not finished read ``"n/a"`` (the
@@ -999,20 +1022,13 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None) -> Dict[str,
     def rec(name):
         return runs[name].record if name in runs else None
 
-    for key, name in (("torch0", MAIN_RUN), ("keras0", KERAS_RUN), ("torch1", EXPECTED_RUNS[2].name),
-                      ("noaux", NOAUX_RUN)):
+    for key, name in _QUOTED_RUNS:
         r = rec(name)
         q[f"ch7_acc_{key}"] = pct(r["test_accuracy"]) if r else "n/a"
         q[f"ch7_top5_{key}"] = pct(r["test_top5"]) if r else "n/a"
         q[f"ch7_hours_{key}"] = f"{r['wall_time_seconds'] / 3600:.1f}" if r else "n/a"
         q[f"ch7_epochs_{key}"] = str(len(r["epochs"])) if r else "n/a"
-        target = TARGETS.get(r["framework"]) if r else None
-        if r is None or target is None:
-            q[f"ch7_verdict_{key}"] = "n/a"
-        elif r["test_accuracy"] >= target:
-            q[f"ch7_verdict_{key}"] = "met"
-        else:
-            q[f"ch7_verdict_{key}"] = f"missed by {100 * (target - r['test_accuracy']):.1f} points"
+        q[f"ch7_verdict_{key}"] = _verdict(r["test_accuracy"], TARGETS.get(r["framework"])) if r else "n/a"
         q[f"ch7_wrong_{key}"] = (str(sum(not c for c in runs[name].predictions["correct"]))
                                  if r and runs[name].predictions else "n/a")
     # why the slides fell short, from the main run (or the first finished one)
@@ -1056,25 +1072,19 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None) -> Dict[str,
     q["ch7_seed_mean"] = pct(spread[0]["mean"]) if spread else "n/a"
     q["ch7_seed_range"] = f"{100 * spread[0]['range']:.1f}" if spread else "n/a"
     # test-time resolution: the validation-chosen size per framework, and each run's test there
-    for fw in ("torch", "keras"):
-        size = chosen_eval_size(runs, fw)
+    eval_size = {fw: chosen_eval_size(runs, fw) for fw in TARGETS}
+    for fw, size in eval_size.items():
         q[f"ch7_eval_size_{fw}"] = str(size) if size else "n/a"
         best = best_val_sizes(runs, fw)
         q[f"ch7_eval_ties_{fw}"] = (", ".join(str(b) for b in best[:-1]) + f" and {best[-1]} tie on validation; "
                                     "the nearest to the training size is taken" if len(best) > 1 else
                                     "no tie on validation" if best else "n/a")
-    for key, name in (("torch0", MAIN_RUN), ("keras0", KERAS_RUN), ("torch1", EXPECTED_RUNS[2].name),
-                      ("noaux", NOAUX_RUN)):
+    for key, name in _QUOTED_RUNS:
         run = runs.get(name)
-        at = _sweep_row(read_resolutions(run), chosen_eval_size(runs, run.record["framework"])) if run else None
-        target = TARGETS.get(run.record["framework"]) if run else None
+        fw = run.record["framework"] if run else None
+        at = _sweep_row(read_resolutions(run), eval_size.get(fw)) if run else None
         q[f"ch7_acc_eval_{key}"] = pct(at["test_accuracy"]) if at else "n/a"
-        if at is None or target is None:
-            q[f"ch7_verdict_eval_{key}"] = "n/a"
-        elif at["test_accuracy"] >= target:
-            q[f"ch7_verdict_eval_{key}"] = "met"
-        else:
-            q[f"ch7_verdict_eval_{key}"] = f"missed by {100 * (target - at['test_accuracy']):.1f} points"
+        q[f"ch7_verdict_eval_{key}"] = _verdict(at["test_accuracy"], TARGETS.get(fw)) if at else "n/a"
     q["ch7_published_scratch"] = pct(PUBLISHED["scratch"], 0)
     q["ch7_published_finetuned"] = pct(PUBLISHED["finetuned"], 0)
     return q
@@ -1133,7 +1143,7 @@ def plot_learning_curves(runs: Runs, names: Optional[Sequence[str]] = None):
         return None
     fig = _figure((11, 4))
     ax_loss, ax_acc = fig.subplots(1, 2)
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    colors = _RUN_COLORS
     for k, name in enumerate(names):
         r = runs[name].record
         ep = [e["epoch"] for e in r["epochs"]]

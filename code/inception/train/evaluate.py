@@ -51,47 +51,56 @@ def _checkpoint(run_dir: Path) -> Path:
     raise ConfigError(f"no checkpoint (checkpoint.pt or checkpoint.h5) in {run_dir}")
 
 
-def _config(ckpt: Path) -> TrainConfig:
-    try:
-        if ckpt.suffix == ".pt":
+class _Checkpoint:
+    """A run's checkpoint, read once: its configuration and main-head predictors.
+
+    A PyTorch model runs at any size as loaded; a Keras model's shapes are
+    static, so it is rebuilt (with the checkpoint's weights) for each size.
+    """
+
+    def __init__(self, run_dir: Path):
+        self.path = _checkpoint(run_dir)
+        try:
+            if self.path.suffix == ".pt":
+                import torch
+
+                from .torch_engine import load_checkpoint_model
+
+                model, self.cfg = load_checkpoint_model(self.path)
+                self._torch_model = model.to(memory_format=torch.channels_last)
+            else:
+                import h5py
+
+                with h5py.File(self.path, "r") as f:
+                    self.cfg = TrainConfig.from_dict(json.loads(f.attrs["meta"])["config"])
+                self._torch_model = None
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+            raise ConfigError(f"checkpoint {self.path} is unreadable or not this trainer's "
+                              f"({type(exc).__name__}: {exc})") from None
+
+    def predictor(self, image_size: int):
+        """A function from a normalised NCHW float32 batch (torch) to main-head logits (NumPy)."""
+        if self._torch_model is not None:
             import torch
 
-            state = torch.load(ckpt, map_location="cpu", weights_only=True)
-            return TrainConfig.from_dict(json.loads(state["meta"])["config"])
-        import h5py
+            model = self._torch_model
 
-        with h5py.File(ckpt, "r") as f:
-            return TrainConfig.from_dict(json.loads(f.attrs["meta"])["config"])
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
-        raise ConfigError(f"checkpoint {ckpt} is unreadable or not this trainer's ({type(exc).__name__}: {exc})") from None
+            def predict(x):
+                with torch.inference_mode():
+                    out = model(x.contiguous(memory_format=torch.channels_last))
+                return (out[0] if isinstance(out, tuple) else out).float().numpy()
 
+            return predict
+        from .keras_engine import load_checkpoint_model
 
-def _predictor(ckpt: Path, image_size: int):
-    """A function from a normalised NCHW float32 batch (torch) to main-head logits (NumPy)."""
-    if ckpt.suffix == ".pt":
-        import torch
-
-        from .torch_engine import load_checkpoint_model
-
-        model, _ = load_checkpoint_model(ckpt)
-        model = model.to(memory_format=torch.channels_last)
+        model, _ = load_checkpoint_model(self.path, image_size=image_size)
 
         def predict(x):
-            with torch.inference_mode():
-                out = model(x.contiguous(memory_format=torch.channels_last))
-            return (out[0] if isinstance(out, tuple) else out).float().numpy()
+            out = model(np.ascontiguousarray(x.permute(0, 2, 3, 1).numpy()), training=False)
+            out = out[0] if isinstance(out, (list, tuple)) else out
+            return np.asarray(out, dtype=np.float32)
 
         return predict
-    from .keras_engine import load_checkpoint_model
-
-    model, _ = load_checkpoint_model(ckpt, image_size=image_size)
-
-    def predict(x):
-        out = model(np.ascontiguousarray(x.permute(0, 2, 3, 1).numpy()), training=False)
-        out = out[0] if isinstance(out, (list, tuple)) else out
-        return np.asarray(out, dtype=np.float32)
-
-    return predict
 
 
 def evaluate_run(run_dir, image_size: int, *, data_dir=None, cache_dir=None, parts: Sequence[str] = ("val", "test"),
@@ -105,9 +114,13 @@ def evaluate_run(run_dir, image_size: int, *, data_dir=None, cache_dir=None, par
     Raises:
         ConfigError: no checkpoint, or a size the variant cannot take.
     """
-    run_dir = Path(run_dir)
-    ckpt = _checkpoint(run_dir)
-    cfg = _config(ckpt)
+    return _evaluate(_Checkpoint(Path(run_dir)), image_size, data_dir=data_dir, cache_dir=cache_dir, parts=parts,
+                     batch_size=batch_size, progress=progress)
+
+
+def _evaluate(ckpt: _Checkpoint, image_size: int, *, data_dir, cache_dir, parts: Sequence[str], batch_size: int,
+              progress: bool) -> Dict[str, Dict[str, Any]]:
+    cfg = ckpt.cfg
     image_size = int(image_size)
     smallest = min_image_size(cfg.variant)
     if image_size < smallest:
@@ -122,7 +135,7 @@ def evaluate_run(run_dir, image_size: int, *, data_dir=None, cache_dir=None, par
     loaders = make_loaders(data_dir if data_dir is not None else cfg.data_dir, image_size=image_size,
                            batch_size=batch_size, augment=False, split=cfg.split,
                            cache_dir=cache_dir if cache_dir is not None else cfg.cache_dir, progress=progress)
-    predict = _predictor(ckpt, image_size)
+    predict = ckpt.predictor(image_size)
     out: Dict[str, Dict[str, Any]] = {}
     for part in parts:
         # the training loader shuffles; evaluate its images in split order instead
@@ -154,7 +167,8 @@ def resolution_sweep(run_dir, sizes: Sequence[int], *, data_dir=None, cache_dir=
     if not sizes:
         raise ConfigError("give at least one image size")
     run_dir = Path(run_dir)
-    cfg = _config(_checkpoint(run_dir))
+    ckpt = _Checkpoint(run_dir)
+    cfg = ckpt.cfg
     rows = []
     try:
         from tqdm.auto import tqdm
@@ -164,8 +178,8 @@ def resolution_sweep(run_dir, sizes: Sequence[int], *, data_dir=None, cache_dir=
     bar = tqdm(it, desc=f"{run_dir.name}: sizes", disable=not progress) if tqdm else it
     for size in bar:
         t0 = time.perf_counter()
-        r = evaluate_run(run_dir, size, data_dir=data_dir, cache_dir=cache_dir, batch_size=batch_size,
-                         progress=False)
+        r = _evaluate(ckpt, size, data_dir=data_dir, cache_dir=cache_dir, parts=("val", "test"),
+                      batch_size=batch_size, progress=False)
         row = {"image_size": size, "seconds": round(time.perf_counter() - t0, 2)}
         for part in ("val", "test"):
             row.update({f"{part}_accuracy": r[part]["accuracy"], f"{part}_top5": r[part]["top5"],

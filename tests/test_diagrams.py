@@ -117,3 +117,54 @@ def test_network_diagram_follows_input_size_and_aux():
     table = with_row(TABLE1, "inception5b", c1x1=256)
     text = diagrams.drawn_boxes(diagrams.network_diagram(googlenet_spec(table=table)), "block:")["block:inception5b"]
     assert text.split("\n")[1].startswith("256 |")
+
+
+# --------------------------------------------------------------------------
+# One colour per branch type
+# --------------------------------------------------------------------------
+
+
+def _fill(fig, gid):
+    from matplotlib.colors import to_hex
+
+    (patch,) = [p for p in fig.axes[0].patches if p.get_gid() == gid]
+    return to_hex(patch.get_facecolor())
+
+
+def test_the_palette_has_one_distinct_colour_per_branch_type():
+    c = diagrams.BRANCH_COLOURS
+    assert set(c) == {"1x1", "3x3", "5x5", "pool", "reduction"}
+    assert len(set(c.values())) == len(c)
+    assert not set(c.values()) & set(diagrams.OTHER_COLOURS.values())
+
+
+@pytest.mark.parametrize("label, reduction, kind", [
+    ("1x1 conv", False, "1x1"), ("1x1 conv", True, "reduction"), ("3x3 conv", False, "3x3"),
+    ("1x3 | 3x1 conv", False, "3x3"), ("7x1 conv", False, "5x5"), ("5x5 conv", False, "5x5"),
+    ("3x3 max pool", False, "pool"), ("5x5/3 avg pool", True, "pool"), ("FC + ReLU", False, "classifier"),
+])
+def test_box_kind(label, reduction, kind):
+    assert diagrams.box_kind(label, reduction) == kind
+
+
+def test_module_boxes_take_the_palette():
+    c = diagrams.BRANCH_COLOURS
+    reduced = diagrams.inception_module_diagram(googlenet_spec().block("inception3a"))
+    assert _fill(reduced, "box:0:0") == c["1x1"]
+    assert _fill(reduced, "box:1:0") == _fill(reduced, "box:3:1") == c["reduction"]
+    assert _fill(reduced, "box:1:1") == c["3x3"]
+    assert _fill(reduced, "box:2:1") == c["5x5"]
+    assert _fill(reduced, "box:3:0") == c["pool"]
+    naive = diagrams.inception_module_diagram(googlenet_spec().block("inception3a"), reduced=False)
+    assert [_fill(naive, f"box:{i}:0") for i in range(4)] == [c["1x1"], c["3x3"], c["5x5"], c["pool"]]
+    legend = [t.get_text() for t in naive.axes[0].get_legend().get_texts()]
+    assert legend == [diagrams.BRANCH_NAMES[k] for k in ("1x1", "3x3", "5x5", "pool")]
+
+
+def test_later_versions_use_the_same_palette():
+    from inception.versions import modules
+    from inception.versions.spec import inception_v3_spec
+
+    fig = modules.module_diagram(inception_v3_spec().block("Mixed_6b"))
+    fills = {_fill(fig, p.get_gid()) for p in fig.axes[0].patches if re.fullmatch(r"box:\d+:\d+", p.get_gid() or "")}
+    assert fills <= set(diagrams.BRANCH_COLOURS.values())

@@ -20,6 +20,7 @@ second box of the third branch, ``"box:input"``, ``"box:output"``,
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import matplotlib.pyplot as plt
@@ -39,6 +40,11 @@ __all__ = [
     "aux_head_diagram",
     "network_diagram",
     "box_color",
+    "box_kind",
+    "BRANCH_COLOURS",
+    "BRANCH_NAMES",
+    "OTHER_COLOURS",
+    "add_branch_legend",
     "drawn_boxes",
 ]
 
@@ -47,32 +53,86 @@ Box = Tuple[str, str]
 #: A branch: boxes from input to output.
 Branch = Sequence[Box]
 
-# Colours by what a box does (close to the paper's Figure 2 palette).
-_COLORS = (
-    ("pool", "#f4b6b6"),
-    ("concat", "#d6e9c6"),
-    ("softmax", "#d9c2f0"),
-    ("fc", "#d9c2f0"),
-    ("linear", "#d9c2f0"),
-    ("dropout", "#eeeeee"),
-    ("lrn", "#eeeeee"),
-    ("norm", "#eeeeee"),
-    ("1x1", "#fff0a0"),
-    ("3x3", "#ffd08a"),
-    ("5x5", "#a9d0f5"),
-    ("7x7", "#a9d0f5"),
-    ("conv", "#ffd08a"),
-    ("inception", "#c8e6c9"),
-)
+#: The book's palette: one fill colour per branch type, in every figure of
+#: every chapter. "reduction" is a 1x1 convolution that shrinks (or projects)
+#: the channels in front of a larger filter or after a pool; a 1x1
+#: convolution that is a branch of its own is "1x1". Factorised filters take
+#: the colour of the window they build: 1x3 and 3x1 are "3x3", 1x7 and 7x1
+#: (like 5x5 and 7x7) are "5x5", the large-window colour.
+BRANCH_COLOURS: Dict[str, str] = {
+    "1x1": "#ffe08a",
+    "3x3": "#f5a962",
+    "5x5": "#8ec1e6",
+    "pool": "#f2a3a3",
+    "reduction": "#b7dfb0",
+}
+
+#: What the branches feed and leave: neutral colours, never a branch colour.
+OTHER_COLOURS: Dict[str, str] = {
+    "input": "#f2f2f2",
+    "concat": "#e3e3e3",
+    "classifier": "#d9c2f0",
+    "norm": "#eeeeee",
+    "inception": "#d8d3ec",
+    "other": "#e8e8e8",
+}
+
+#: Legend text for each branch type.
+BRANCH_NAMES: Dict[str, str] = {
+    "1x1": "1x1 conv",
+    "3x3": "3x3 conv (or 1x3, 3x1)",
+    "5x5": "5x5 conv or larger",
+    "pool": "pool",
+    "reduction": "1x1 reduction",
+}
+
+_KERNEL = re.compile(r"(\d+)x(\d+)")
 
 
-def box_color(label: str) -> str:
-    """Fill colour of a box, from keywords in its label."""
+def box_kind(label: str, reduction: bool = False) -> str:
+    """The kind of a box, from its label: a branch type of
+    :data:`BRANCH_COLOURS` (``"1x1"``, ``"3x3"``, ``"5x5"``, ``"pool"``,
+    ``"reduction"``) or one of :data:`OTHER_COLOURS`. ``reduction=True``
+    marks a 1x1 convolution that feeds another layer of its branch."""
     low = label.lower()
-    for key, color in _COLORS:
-        if key in low:
-            return color
-    return "#e8e8e8"
+    if "pool" in low:
+        return "pool"
+    if "concat" in low:
+        return "concat"
+    if "inception" in low:
+        return "inception"
+    if any(k in low for k in ("softmax", "fc", "linear", "classifier")):
+        return "classifier"
+    if any(k in low for k in ("dropout", "lrn", "norm")):
+        return "norm"
+    m = _KERNEL.search(low)
+    if m:
+        size = max(int(m.group(1)), int(m.group(2)))
+        if size == 1:
+            return "reduction" if reduction else "1x1"
+        return "3x3" if size <= 3 else "5x5"
+    if "conv" in low:
+        return "3x3"
+    return "other"
+
+
+def box_color(label: str, reduction: bool = False) -> str:
+    """Fill colour of a box, from keywords in its label (see :func:`box_kind`)."""
+    kind = box_kind(label, reduction)
+    return BRANCH_COLOURS.get(kind) or OTHER_COLOURS[kind]
+
+
+def add_branch_legend(ax, kinds: Optional[Sequence[str]] = None, fontsize: float = 8.0,
+                      ncol: Optional[int] = None):
+    """A legend of the branch colours (all of them, or ``kinds``) below ``ax``."""
+    from matplotlib.patches import Patch
+
+    kinds = [k for k in BRANCH_COLOURS if kinds is None or k in kinds]
+    handles = [Patch(facecolor=BRANCH_COLOURS[k], edgecolor="#333333", label=BRANCH_NAMES[k])
+               for k in kinds]
+    return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                     ncol=ncol or len(handles), fontsize=fontsize, frameon=False,
+                     handlelength=1.2, columnspacing=1.0)
 
 
 def _box(ax, cx: float, cy: float, w: float, h: float, label: str, detail: str, gid: str,
@@ -120,6 +180,7 @@ def draw_branches(
     ax=None,
     fontsize: float = 9.0,
     scale: float = 0.8,
+    legend: bool = True,
 ) -> Figure:
     """Draw parallel branches of boxes between an input and an output box.
 
@@ -139,6 +200,10 @@ def draw_branches(
         ax: draw into this axes (its figure is returned) instead of a new figure.
         fontsize: of the box labels.
         scale: inches per data unit of a new figure (a box is ``box_size`` units).
+        legend: add a legend of the branch colours that the drawing uses.
+
+    Box colours come from :data:`BRANCH_COLOURS`: a 1x1 convolution that
+    feeds another layer of its branch is drawn as a reduction.
 
     Returns:
         The figure. Boxes carry gids ``"box:{branch}:{index}"``,
@@ -183,17 +248,22 @@ def draw_branches(
     # Input and output boxes span all branches.
     in_w, in_h = (span, h) if vertical else (w, span)
     cx, cy = centre(mid, 0)
-    _box(ax, cx, cy, in_w, in_h, input_label, input_detail, "box:input", "#f2f2f2", fontsize)
+    _box(ax, cx, cy, in_w, in_h, input_label, input_detail, "box:input", OTHER_COLOURS["input"],
+         fontsize)
     has_output = output_label is not None
     if has_output:
         ox, oy = centre(mid, depth + 1)
         _box(ax, ox, oy, in_w, in_h, output_label, output_detail, "box:output", box_color("concat"), fontsize)
 
+    used = []
     for i, branch in enumerate(branches):
         first_row = depth - len(branch) + 1
         for j, (label, detail) in enumerate(branch):
             bx, by = centre(i, first_row + j)
-            _box(ax, bx, by, bw, bh, label, detail, f"box:{i}:{j}", fontsize=fontsize)
+            kind = box_kind(label, reduction=len(branch) > 1)
+            used.append(kind)
+            _box(ax, bx, by, bw, bh, label, detail, f"box:{i}:{j}", box_color(label, kind == "reduction"),
+                 fontsize=fontsize)
         # input -> first box, box -> box, last box -> output
         start = edge(i, 0, "out")
         if vertical:
@@ -220,6 +290,8 @@ def draw_branches(
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=fontsize + 2)
+    if legend and any(k in BRANCH_COLOURS for k in used):
+        add_branch_legend(ax, [k for k in BRANCH_COLOURS if k in used], fontsize=fontsize - 0.5)
     if created:
         _fit_figure(fig, ax, scale, title is not None)
     return fig
@@ -419,7 +491,7 @@ def network_diagram(
         y = -i * step
         y_of[name] = y
         label_key = "inception" if name.startswith("inception") else detail
-        color = box_color(label_key) if name not in ("input",) else "#f2f2f2"
+        color = box_color(label_key) if name not in ("input",) else OTHER_COLOURS["input"]
         if name == "softmax":
             color = box_color("softmax")
         _box(ax, 0.0, y, w, h, f"{name}", detail, gid, color, fontsize)

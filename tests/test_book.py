@@ -377,9 +377,31 @@ def test_cited_keys_and_citation_index():
     assert book.cited_keys("see {cite:p}`a, b` and {cite}`c`; {cite:t}`a`") == ["a", "b", "c"]
     rows = book.citation_index(ROOT / "book", ROOT / "references.bib")
     by_work = {r["work"]: r for r in rows}
-    assert "01_introduction" in by_work["Szegedy et al. (2015)"]["cited in"]
+    assert "1 Introduction" in by_work["Szegedy et al. (2015)"]["cited in"]
     assert by_work["Yang & Newsam (2010)"]["title"].startswith("Bag-of-Visual-Words")
+    assert by_work["Müller et al. (2019)"]["title"] == "When Does Label Smoothing Help?"  # accents, braces
     assert book.citation_index(ROOT / "nowhere", ROOT / "nothing.bib") == []
+
+
+def test_bib_entries_reads_bibtex_with_pybtex(tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text('''@article{a2020,
+  title = {{GoogLeNet} and {\\"O}sterreich},
+  author = {M{\\"u}ller, Rafael and Kornblith, Simon},
+  year = 2020, journal = "J"}
+@misc{b, author={Wightman, Ross}, title={timm}, year={2019}}''', encoding="utf-8")
+    entries = book.bib_entries(bib)
+    assert entries["a2020"] == {"type": "article", "title": "GoogLeNet and Österreich",
+                                "author": "Müller, Rafael and Kornblith, Simon",
+                                "year": "2020", "journal": "J"}
+    assert entries["b"]["title"] == "timm"  # fields on one line are read too
+    assert book._short_author(entries["a2020"]["author"]) == "Müller & Kornblith"
+
+
+def test_page_label_numbers_chapters():
+    assert book.page_label(ROOT / "book" / "05_architecture.ipynb").startswith("5 ")
+    landing = book.page_label(ROOT / "book" / "intro.md")
+    assert landing and not landing[0].isdigit()
 
 
 def test_build_script_and_workflow_run_the_same_steps():

@@ -123,7 +123,7 @@ def _kind(layer) -> str:
     cls = type(layer).__name__
     if cls in ("Conv2D",):
         return "conv"
-    if cls in ("BatchNormalization",):
+    if cls in ("BatchNormalization", "TorchBatchNorm"):
         return "bn"
     if cls in ("Dense",):
         return "dense"

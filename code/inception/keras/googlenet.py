@@ -19,7 +19,8 @@ Where Keras and PyTorch disagree, the builder follows PyTorch exactly:
   first), so ``fc1``'s weights mean the same thing in both frameworks.
 * torchvision's adaptive 4x4 pool and PyTorch's LRN are custom layers
   (:mod:`inception.keras.layers`).
-* Batch norm: same epsilon (0.001); Keras' momentum is ``1 - `` PyTorch's.
+* Batch norm: same epsilon (0.001); Keras' momentum is ``1 - `` PyTorch's; the
+  running variance is PyTorch's unbiased one (:class:`~inception.keras.layers.TorchBatchNorm`).
 
 Return convention as in PyTorch: with ``aux_logits=True`` the model's outputs
 are ``[logits, aux1, aux2]``, in training and in inference.
@@ -34,7 +35,7 @@ from keras import layers
 
 from ..counting import pool_out_size
 from ..spec import LRN, AuxHead, Conv, InceptionBlock, NetworkSpec, Pool, googlenet_spec
-from .layers import AdaptiveAveragePooling2D, LocalResponseNorm, apply_transform_input
+from .layers import AdaptiveAveragePooling2D, LocalResponseNorm, TorchBatchNorm, apply_transform_input
 
 __all__ = ["conv_unit", "inception_block", "aux_head", "pool", "googlenet", "main_logits"]
 
@@ -68,7 +69,7 @@ def conv_unit(x, conv: Conv, spec: NetworkSpec, prefix: str = ""):
         kernel_initializer=_kernel_initializer(spec), name=f"{name}.conv",
     )(x)
     if bn:
-        x = layers.BatchNormalization(
+        x = TorchBatchNorm(
             epsilon=spec.variant.bn_eps, momentum=1.0 - spec.variant.bn_momentum, name=f"{name}.bn"
         )(x)
     return layers.ReLU(name=f"{name}.relu")(x)

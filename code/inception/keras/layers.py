@@ -11,7 +11,8 @@ import math
 import keras
 from keras import ops
 
-__all__ = ["LocalResponseNorm", "AdaptiveAveragePooling2D", "ChannelAffine", "apply_transform_input"]
+__all__ = ["LocalResponseNorm", "AdaptiveAveragePooling2D", "ChannelAffine", "TorchBatchNorm",
+           "apply_transform_input"]
 
 
 @keras.saving.register_keras_serializable(package="inception")
@@ -104,3 +105,40 @@ def apply_transform_input(x):
     from ..spec import TRANSFORM_INPUT_SCALE, TRANSFORM_INPUT_SHIFT
 
     return ChannelAffine(list(TRANSFORM_INPUT_SCALE), list(TRANSFORM_INPUT_SHIFT), name="transform_input")(x)
+
+
+@keras.saving.register_keras_serializable(package="inception")
+class TorchBatchNorm(keras.layers.BatchNormalization):
+    """Batch normalisation with PyTorch's running statistics.
+
+    Both frameworks normalise a training batch with its biased variance
+    (divide by ``n``). They differ in what they remember for inference:
+    PyTorch's ``BatchNorm2d`` folds the *unbiased* variance (divide by
+    ``n - 1``) into ``running_var``, Keras the biased one. This layer does what
+    PyTorch does, so that the two frameworks' running statistics agree after
+    any number of training steps. ``momentum`` is Keras' (``1 -`` PyTorch's).
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        if not (training and self.trainable) or mask is not None or self.renorm:
+            return super().call(inputs, training=training, mask=mask)
+        compute_dtype = keras.backend.result_type(inputs.dtype, "float32")
+        x = ops.cast(inputs, compute_dtype)
+        mean, variance = self._moments(x, None)
+        n = 1
+        for a in self._reduction_axes:
+            n = n * ops.shape(x)[a]
+        n = ops.cast(n, compute_dtype)
+        unbiased = variance * n / ops.maximum(n - 1, 1)
+        m = self.momentum
+        self.moving_mean.assign(ops.cast(
+            ops.cast(self.moving_mean, compute_dtype) * m + mean * (1.0 - m), self.moving_mean.dtype))
+        self.moving_variance.assign(ops.cast(
+            ops.cast(self.moving_variance, compute_dtype) * m + unbiased * (1.0 - m),
+            self.moving_variance.dtype))
+        gamma = ops.cast(self.gamma, compute_dtype) if self.scale else None
+        beta = ops.cast(self.beta, compute_dtype) if self.center else None
+        out = ops.batch_normalization(x, mean, variance, axis=self.axis, offset=beta, scale=gamma,
+                                      epsilon=self.epsilon)
+        return ops.cast(out, self.compute_dtype)
+

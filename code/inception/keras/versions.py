@@ -33,7 +33,7 @@ from keras import layers
 
 from ..counting import pool_out_size
 from ..versions.spec import AuxHead, Block, Concat, Conv, ConvStyle, Pool, VersionSpec, iter_convs, join
-from .layers import apply_transform_input
+from .layers import TorchBatchNorm, apply_transform_input
 
 __all__ = ["conv_bn", "pool", "run_sequence", "inception_module", "aux_head", "build", "input_shape_for"]
 
@@ -63,8 +63,8 @@ def conv_bn(x, c: Conv, style: ConvStyle, path: str, init_std: Optional[float] =
         padding = "valid"
     x = layers.Conv2D(c.out_channels, (kh, kw), strides=(sh, sw), padding=padding, use_bias=style.conv_bias,
                       kernel_initializer=_conv_init(style, init_std), name=f"{path}.conv")(x)
-    x = layers.BatchNormalization(epsilon=style.bn_eps, momentum=1.0 - style.bn_momentum, scale=style.bn_scale,
-                                  name=f"{path}.bn")(x)
+    x = TorchBatchNorm(epsilon=style.bn_eps, momentum=1.0 - style.bn_momentum, scale=style.bn_scale,
+                       name=f"{path}.bn")(x)
     return layers.ReLU(name=f"{path}.relu")(x)
 
 

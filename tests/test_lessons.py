@@ -89,3 +89,16 @@ def test_version_names_cover_both_v2s():
     assert rows["BN-Inception"]["v4 paper (2017)"] == "Inception-v2"
     assert any(r["slides"] == "Inception v2" and r["v3 paper (2016)"] == "Inception-v2"
                for r in L.VERSION_NAMES)
+
+
+def test_bn_vs_paper_explains_the_whole_difference():
+    import torch
+    import torchvision
+
+    from inception.torch import googlenet
+
+    with torch.device("meta"):
+        tv = torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True)
+        paper = googlenet(variant="paper", aux_logits=False)
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert L.bn_vs_paper()["difference"] == count(paper) - count(tv)

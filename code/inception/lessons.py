@@ -36,6 +36,7 @@ __all__ = [
     "alexnet_2012_counts",
     "neighbours",
     "twelvefold",
+    "bn_vs_paper",
     "pooling_schedule",
     "batch_norm_check",
     "label_smoothing",
@@ -199,6 +200,21 @@ def twelvefold() -> Row:
         "quoted_alexnet": q["alexnet"], "quoted_googlenet": q["googlenet"],
         "quoted_ratio": q["alexnet"] / q["googlenet"],
     }
+
+
+def bn_vs_paper() -> Row:
+    """Why the batch-norm ("bn") GoogLeNet has fewer parameters than the
+    paper's: its "5x5" branch is a 3x3 (16 fewer weights per input-output
+    channel pair), and each convolution trades its bias for batch norm's
+    gamma and beta (one more parameter per output channel)."""
+    spec = googlenet_spec("paper", 1000, aux_logits=False)
+    blocks = [b for b in spec.blocks if hasattr(b, "c5x5")]
+    kernel_saving = sum((25 - 9) * b.c5x5_reduce * b.c5x5 for b in blocks)
+    from .counting import count_layers
+
+    channels = sum(l.output_shape[0] for l in count_layers(spec) if l.kind == "conv")
+    return {"kernel_saving": kernel_saving, "bn_channels": channels,
+            "difference": kernel_saving - channels}
 
 
 # --------------------------------------------------------------------------

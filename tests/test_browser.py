@@ -55,12 +55,18 @@ ValueError: boom</pre></div></div>
 <figure><p>&lt;Figure size 640x480 with 1 Axes&gt;</p><figcaption>lost</figcaption></figure>
 <span class="math">\\(x^2\\)</span>
 <span class="pasted-text">'6,998,552'</span>
+<p>The nbval run in CI checks this; see tests/test_book.py and issue 14.</p>
+<div class="cell"><div class="cell_input"><pre>glue("x", 1)</pre></div></div>
+<div class="cell"><div class="cell_input"><pre># smoke in a code cell is not prose</pre></div></div>
 <a href="nowhere.html">broken</a> <a href="good.html#nope">bad anchor</a> <a href="good.html#here">fine</a>
 <script>undefinedFunction();</script>
 </main></body></html>"""
 
 GOOD_PAGE = """<!DOCTYPE html><html><head><title>good</title></head><body><main>
-<h1 id="here">Good page</h1><a href="bad.html">a link</a></main></body></html>"""
+<h1 id="here">Good page</h1><a href="bad.html">a link</a>
+<p>The test set is read once; the target distribution is smoothed.</p>
+<div class="cell"><div class="cell_input"><pre>model = googlenet()  # smoke</pre></div></div>
+</main></body></html>"""
 
 
 @pytest.mark.skipif(NO_CHROMIUM, reason="Chromium not installed (apt-get install chromium)")
@@ -76,6 +82,14 @@ def test_the_checker_catches_what_it_should(tmp_path):
     problems = "\n".join(bad.problems)
     for expected in ("image not loaded", "error output", "a Python traceback", "MathJax rendered none",
                      "glued text shows quotes", "broken link", "broken anchor", "JavaScript exception",
-                     "failed to load", "figure without an image"):
+                     "failed to load", "figure without an image", "visible code cell calls glue(",
+                     "developer talk in the prose", "nbval run in CI", "tests/test_book.py", "issue 14"):
         assert expected in problems, expected
     assert "good.html#here" not in problems
+    assert "smoke in a code cell" not in problems  # code cells are not prose
+
+
+def test_developer_words_spare_the_subject():
+    assert browser_check.developer_words("the test set, the target labels, a unit of 1") == []
+    found = browser_check.developer_words("run in smoke mode by CI (unit tests, issue 16)")
+    assert len(found) == 4

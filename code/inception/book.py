@@ -337,6 +337,14 @@ class Table:
     ``highlight(row) -> bool`` marks rows (bold in HTML, ``*`` in text);
     ``headers`` maps a column to the heading shown; ``align`` forces
     ``"left"``/``"right"`` (numbers are right-aligned by default).
+
+    Why not a pandas DataFrame: the book's tables mark rows and format
+    columns, which in pandas needs a ``Styler``. A Styler's text form is
+    ``<pandas.io.formats.style.Styler object at 0x...>`` and its HTML carries
+    a random id (``#T_e5620_row1_col0``), so both change on every run and
+    nbval's comparison of the checked cells would fail; a plain DataFrame
+    adds an index column, shows ints without thousands separators and cannot
+    mark a row. This class gives the same text and HTML on every run.
     """
 
     def __init__(

@@ -421,3 +421,65 @@ def test_no_data_set_photographs_are_committed():
         nb = json.loads(path.read_text(encoding="utf-8"))
         photos = [i for i, c in enumerate(nb["cells"]) for o in c.get("outputs", []) if book.is_photo_output(o)]
         assert not photos, f"{path.name}: cells {photos} hold photographs; re-run python -m inception.book execute"
+
+
+# --------------------------------------------------------------------------
+# The chapters speak to the reader (the browser check reads the built pages too)
+# --------------------------------------------------------------------------
+
+#: Chapters whose sources are held to the course shape below.
+COURSE_CHAPTERS = ["book/05_architecture", "book/06_implementation", "book/08_conclusion"]
+HIDDEN = {"remove-cell", "remove-input"}
+
+
+def _cells(docname):
+    return json.loads(source_of(docname).read_text(encoding="utf-8"))["cells"]
+
+
+def _tags(cell):
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+#: Chapters still being rewritten for the reader; the check reports them without failing.
+IN_REWRITE = {"book/07_results"}
+
+
+@pytest.mark.parametrize("docname", [
+    pytest.param(c, marks=pytest.mark.xfail(reason="chapter still being rewritten", strict=False))
+    if c in IN_REWRITE else c for c in CHAPTERS if source_of(c)], ids=lambda d: d[5:])
+def test_plumbing_is_hidden_and_code_fits_the_page(docname):
+    import browser_check
+
+    for i, cell in enumerate(_cells(docname)):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            assert not browser_check.developer_words(src), (docname, i, browser_check.developer_words(src))
+            continue
+        if _tags(cell) & HIDDEN:
+            continue
+        assert book.COLAB_CELL_TAG not in _tags(cell), f"{docname}: the Colab cell is not hidden"
+        assert "glue(" not in src and "NBVAL" not in src, f"{docname} cell {i}: visible plumbing"
+        long = [line for line in src.splitlines() if len(line) > 88]
+        assert not long, f"{docname} cell {i}: lines over 88 characters: {long}"
+
+
+@pytest.mark.parametrize("docname", COURSE_CHAPTERS, ids=lambda d: d[5:])
+def test_course_chapter_shape(docname):
+    text = "\n".join("".join(c["source"]) for c in _cells(docname) if c["cell_type"] == "markdown")
+    assert "**After this chapter you can**" in text
+    assert "## Key takeaways" in text and "## Exercises" in text
+    exercises = text.split("## Exercises", 1)[1]
+    n = len(re.findall(r"^\d+\. ", exercises, flags=re.M))
+    assert 3 <= n <= 6, f"{docname}: {n} exercises"
+    assert exercises.count(":::{dropdown}") == n, f"{docname}: every exercise needs a dropdown"
+
+
+def test_references_chapter_credits_the_slides_and_the_software():
+    text = "\n".join("".join(c["source"]) for c in _cells("book/09_references"))
+    for name in ("Maboudi", "Diaz", "Deep Learning", "geeksforgeeks", "towardsdatascience",
+                 "paperswithcode"):
+        assert name in text, name
+    for key in ("maboudi2022slides", "marcel2010torchvision", "silberman2016tfslim",
+                "wightman2019timm"):
+        assert f"`{key}`" in text or f",{key}`" in text, key
+    assert "citation_index(" in text

@@ -156,6 +156,7 @@ def test_sync_colab_cell_inserts_after_the_title_then_updates(tmp_path):
     nb = json.loads(path.read_text())
     assert book.find_colab_cell(nb) == 1
     assert "".join(nb["cells"][1]["source"]) == book.colab_cell_source()
+    assert nb["cells"][1]["metadata"]["tags"] == [book.COLAB_CELL_TAG, "remove-cell"]
     assert book.sync_colab_cell(path) is False  # already current
     nb["cells"][1]["source"] = ["old text"]
     path.write_text(json.dumps(nb))

@@ -622,7 +622,7 @@ def _colab_cell() -> Dict[str, Any]:
     return {
         "cell_type": "code",
         "execution_count": None,
-        "metadata": {"tags": [COLAB_CELL_TAG]},
+        "metadata": {"tags": [COLAB_CELL_TAG, "remove-cell"]},
         "outputs": [],
         "source": colab_cell_source().splitlines(keepends=True),
     }
@@ -630,8 +630,8 @@ def _colab_cell() -> Dict[str, Any]:
 
 def sync_colab_cell(path: Union[str, os.PathLike]) -> bool:
     """Make the first code cell of the notebook at ``path`` the current Colab
-    cell (inserting one after the title cell if there is none). Returns
-    whether the file changed."""
+    cell (inserting one after the title cell if there is none), hidden from
+    the book with the ``remove-cell`` tag. Returns whether the file changed."""
     nb = _read(path)
     cells = nb.setdefault("cells", [])
     i = find_colab_cell(nb)
@@ -640,8 +640,11 @@ def sync_colab_cell(path: Union[str, os.PathLike]) -> bool:
         cells.insert(first_md + 1, _colab_cell())
         changed = True
     else:
-        changed = _source(cells[i]) != colab_cell_source()
+        tags = cells[i].setdefault("metadata", {}).setdefault("tags", [])
+        changed = _source(cells[i]) != colab_cell_source() or "remove-cell" not in tags
         cells[i]["source"] = colab_cell_source().splitlines(keepends=True)
+        if "remove-cell" not in tags:  # plumbing: runs on Colab, not shown in the book
+            tags.append("remove-cell")
     if changed:
         _write(path, nb)
     return changed

@@ -25,15 +25,22 @@ import math
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from .spec import (
+from .spec.googlenet import TABLE1, googlenet_spec
+from .spec.registry import network_spec
+from .spec.layers import (
     LRN,
-    TABLE1,
     AuxHead,
+    Concat,
     Conv,
-    InceptionBlock,
+    ConvStyle,
+    Head,
     NetworkSpec,
     Pool,
-    googlenet_spec,
+    block_kind,
+    block_layers,
+    iter_convs,
+    join,
+    pair,
 )
 
 __all__ = [
@@ -51,7 +58,15 @@ __all__ = [
     "googlenet_totals",
     "table1_comparison",
     "aux_input_size",
+    "conv_layer_counts",
+    "sequence_counts",
+    "sequence_cost",
+    "bn_channels",
+    "min_input_size",
+    "network_min_input_size",
 ]
+
+Size = Union[int, Tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -206,114 +221,178 @@ def inception_cost(
 
 
 # --------------------------------------------------------------------------
-# Whole networks
+# Sequences, blocks and whole networks (any spec)
 # --------------------------------------------------------------------------
 
 
-def _conv_layers(prefix: str, conv: Conv, h: int, w: int, spec: NetworkSpec, block: str):
-    """Layer counts of one conv unit on an input grid h x w; returns (layers, h, w)."""
-    bn = spec.variant.batch_norm
-    ho = conv_out_size(h, conv.kernel, conv.stride, conv.padding)
-    wo = conv_out_size(w, conv.kernel, conv.stride, conv.padding)
-    name = f"{prefix}{conv.name}"
-    layers = [
-        LayerCount(
-            f"{name}.conv", "conv",
-            conv_params(conv.in_channels, conv.out_channels, conv.kernel, bias=not bn), 0,
-            conv_macs(ho, wo, conv.in_channels, conv.out_channels, conv.kernel),
-            (conv.out_channels, ho, wo), block,
-        )
-    ]
-    if bn:
-        layers.append(
-            LayerCount(f"{name}.bn", "bn", 2 * conv.out_channels, 2 * conv.out_channels, 0,
-                       (conv.out_channels, ho, wo), block)
-        )
+def _hw(size: Size) -> Tuple[int, int]:
+    return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+
+
+def conv_layer_counts(c: Conv, path: str, h: int, w: int, style: ConvStyle, block: str):
+    """Counts of one conv unit at ``path`` on an ``h x w`` input; returns
+    ``(layers, h_out, w_out)``."""
+    (kh, kw), (sh, sw), (ph, pw) = pair(c.kernel), pair(c.stride), pair(c.padding)
+    try:
+        ho = conv_out_size(h, kh, sh, ph)
+        wo = conv_out_size(w, kw, sw, pw)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+    weights = kh * kw * c.in_channels * c.out_channels
+    n = c.out_channels
+    bias = n if style.conv_bias else 0
+    layers = [LayerCount(f"{path}.conv", "conv", weights + bias, 0, ho * wo * weights, (n, ho, wo), block)]
+    if style.batch_norm:
+        layers.append(LayerCount(f"{path}.bn", "bn", (2 if style.bn_scale else 1) * n, 2 * n, 0,
+                                 (n, ho, wo), block))
     return layers, ho, wo
 
 
-def _aux_layers(aux: AuxHead, h: int, w: int, spec: NetworkSpec) -> List[LayerCount]:
-    s_h, s_w = aux_input_size(aux.pool, h), aux_input_size(aux.pool, w)
-    conv = Conv("conv", aux.in_channels, aux.conv_channels, 1)
-    layers, _, _ = _conv_layers(f"{aux.name}.", conv, s_h, s_w, spec, aux.name)
-    flat = aux.conv_channels * s_h * s_w
-    layers.append(LayerCount(f"{aux.name}.fc1", "linear", flat * aux.fc_units + aux.fc_units, 0,
-                             flat * aux.fc_units, (aux.fc_units,), aux.name))
-    layers.append(LayerCount(f"{aux.name}.fc2", "linear", aux.fc_units * aux.num_classes + aux.num_classes,
-                             0, aux.fc_units * aux.num_classes, (aux.num_classes,), aux.name))
-    return layers
+def _pool_shape(p: Pool, h: int, w: int, where: str) -> Tuple[int, int]:
+    if p.output_size:
+        return (p.output_size, p.output_size)
+    try:
+        return (pool_out_size(h, p.kernel, p.stride, p.padding, p.ceil_mode),
+                pool_out_size(w, p.kernel, p.stride, p.padding, p.ceil_mode))
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
 
 
-def _walk(spec: NetworkSpec, input_size: Union[int, Tuple[int, int]]):
-    """Yield (block, layers, output_shape) for every block, aux heads and head."""
-    h, w = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+def sequence_counts(layers, prefix: str, c: int, h: int, w: int, style: ConvStyle, block: str):
+    """Walk a sequence from a ``c x h x w`` input; returns
+    ``(layer_counts, c, h, w)`` at its output."""
+    out: List[LayerCount] = []
+    for layer in layers:
+        if isinstance(layer, Conv):
+            if layer.in_channels != c:
+                raise ValueError(f"{join(prefix, layer.name)}: expects {layer.in_channels} channels, gets {c}")
+            ls, h, w = conv_layer_counts(layer, join(prefix, layer.name), h, w, style, block)
+            out += ls
+            c = layer.out_channels
+        elif isinstance(layer, Pool):
+            h, w = _pool_shape(layer, h, w, join(prefix, layer.name or "pool"))
+        elif isinstance(layer, Concat):
+            shapes = []
+            for branch in layer.branches:
+                ls, bc, bh, bw = sequence_counts(branch, prefix, c, h, w, style, block)
+                out += ls
+                shapes.append((bc, bh, bw))
+            grids = {(bh, bw) for _, bh, bw in shapes}
+            if len(grids) != 1:
+                raise ValueError(
+                    f"{join(prefix, layer.name)}: branches end on different grids {sorted(grids)}; "
+                    "they cannot be concatenated"
+                )
+            c = sum(bc for bc, _, _ in shapes)
+            h, w = grids.pop()
+        elif not isinstance(layer, LRN):  # pragma: no cover - LRN keeps the shape
+            raise TypeError(layer)
+    return out, c, h, w
+
+
+def _depth(layers) -> int:
+    """Convolutions on the longest path through a sequence."""
+    d = 0
+    for layer in layers:
+        if isinstance(layer, Conv):
+            d += 1
+        elif isinstance(layer, Concat):
+            d += max((_depth(b) for b in layer.branches), default=0)
+    return d
+
+
+def sequence_cost(layers, in_channels: int, size: Size, style: ConvStyle = ConvStyle()) -> Dict[str, int]:
+    """Parameters, multiply-adds, output shape and depth of a sequence (a
+    module) on an ``in_channels x size x size`` input.
+
+    ``params`` counts the convolution weights only (no biases, no batch norm:
+    the papers' convention); ``params_bn`` adds batch norm's trainable weights.
+    """
+    h, w = _hw(size)
+    ls, c, ho, wo = sequence_counts(layers, "", in_channels, h, w, style, "")
+    return {
+        "params": sum(_weights_only(l, style) for l in ls if l.kind == "conv"),
+        "params_bn": sum(l.trainable for l in ls),
+        "macs": sum(l.macs for l in ls),
+        "out_channels": c,
+        "out_size": (ho, wo),
+        "depth": _depth(layers),
+        "convs": sum(1 for l in ls if l.kind == "conv"),
+    }
+
+
+def _linear(name: str, n_in: int, n_out: int, block: str) -> LayerCount:
+    return LayerCount(name, "linear", n_in * n_out + n_out, 0, n_in * n_out, (n_out,), block)
+
+
+def _aux_layers(aux: AuxHead, c: int, h: int, w: int, style: ConvStyle) -> List[LayerCount]:
+    ls, c, h, w = sequence_counts(aux.layers, aux.name, c, h, w, style, aux.name)
+    n = c * h * w if aux.flatten == "chw" else c  # flattened, or globally pooled
+    for name, units in aux.hidden:
+        ls.append(_linear(join(aux.name, name), n, units, aux.name))
+        n = units
+    ls.append(_linear(join(aux.name, aux.fc_name), n, aux.num_classes, aux.name))
+    return ls
+
+
+def _walk(spec: NetworkSpec, input_size: Size):
+    """Yield ``(block, layers, output_shape)`` for every block, aux head and the head."""
+    h, w = _hw(input_size)
     c = spec.in_channels
+    style = spec.style
     aux_after = {a.after: a for a in spec.aux}
     for block in spec.blocks:
-        if isinstance(block, Conv):
-            layers, h, w = _conv_layers("", block, h, w, spec, block.name)
-            c = block.out_channels
-        elif isinstance(block, Pool):
-            h = pool_out_size(h, block.kernel, block.stride, block.padding, block.ceil_mode)
-            w = pool_out_size(w, block.kernel, block.stride, block.padding, block.ceil_mode)
-            layers = []
-        elif isinstance(block, LRN):
-            layers = []
-        elif isinstance(block, InceptionBlock):
-            layers = []
-            for conv in block.convs():
-                ls, _, _ = _conv_layers(f"{block.name}.", conv, h, w, spec, block.name)
-                layers += ls
-            c = block.out_channels
-        else:  # pragma: no cover - the spec only holds the types above
-            raise TypeError(block)
+        expects = getattr(block, "in_channels", c)
+        if expects != c:
+            raise ValueError(f"{block.name}: expects {expects} channels, gets {c}")
+        layers, c, h, w = sequence_counts(block_layers(block), block.name, c, h, w, style, block.name)
         yield block, layers, (c, h, w)
         if block.name in aux_after:
             aux = aux_after[block.name]
-            yield aux, _aux_layers(aux, h, w, spec), (aux.num_classes,)
+            yield aux, _aux_layers(aux, c, h, w, style), (aux.num_classes,)
     head = spec.head
-    fc = LayerCount("fc", "linear", head.in_channels * head.num_classes + head.num_classes, 0,
-                    head.in_channels * head.num_classes, (head.num_classes,), "fc")
-    yield head, [fc], (head.num_classes,)
+    if head.in_channels != c:
+        raise ValueError(f"the classifier expects {head.in_channels} features, gets {c}")
+    yield head, [_linear(head.fc_name, c, head.num_classes, head.fc_name)], (head.num_classes,)
 
 
-def count_layers(spec: NetworkSpec, input_size: Union[int, Tuple[int, int]] = 224) -> List[LayerCount]:
+def count_layers(spec: NetworkSpec, input_size: Optional[Size] = None) -> List[LayerCount]:
     """Per-layer counts, in the order the layers run (aux heads after the
-    block they attach to)."""
-    return [layer for _, layers, _ in _walk(spec, input_size) for layer in layers]
+    block they attach to). ``input_size`` defaults to the network's native size."""
+    size = spec.input_size if input_size is None else input_size
+    return [layer for _, layers, _ in _walk(spec, size) for layer in layers]
 
 
-def _kind(block) -> str:
-    return {Conv: "conv", Pool: "pool", LRN: "lrn", InceptionBlock: "inception",
-            AuxHead: "aux"}.get(type(block), "classifier")
-
-
-def count_blocks(spec: NetworkSpec, input_size: Union[int, Tuple[int, int]] = 224) -> List[BlockCount]:
+def count_blocks(spec: NetworkSpec, input_size: Optional[Size] = None) -> List[BlockCount]:
     """Per-block counts: one entry per block of the spec, aux head and the
-    classifier (named ``fc``)."""
+    classifier (named by its fc: ``fc``, ``last_linear``)."""
+    size = spec.input_size if input_size is None else input_size
     out = []
-    for block, layers, shape in _walk(spec, input_size):
-        name = getattr(block, "name", "fc")
-        weights = sum(_weights_only(l, spec) for l in layers)
+    for block, layers, shape in _walk(spec, size):
+        if isinstance(block, Head):
+            name, kind = block.fc_name, "classifier"
+        elif isinstance(block, AuxHead):
+            name, kind = block.name, "aux"
+        else:
+            name, kind = block.name, block_kind(block)
         out.append(BlockCount(
-            name, _kind(block), shape,
+            name, kind, shape,
             sum(l.trainable for l in layers), sum(l.non_trainable for l in layers),
-            weights, sum(l.macs for l in layers),
+            sum(_weights_only(l, spec.style) for l in layers), sum(l.macs for l in layers),
         ))
     return out
 
 
-def _weights_only(layer: LayerCount, spec: NetworkSpec) -> int:
-    """A layer's weights without biases or batch norm (the paper's Table 1 convention)."""
+def _weights_only(layer: LayerCount, style: ConvStyle) -> int:
+    """A layer's weights without biases or batch norm (the papers' convention)."""
     if layer.kind == "bn":
         return 0
-    if layer.kind == "conv" and spec.variant.batch_norm:
+    if layer.kind == "conv" and not style.conv_bias:
         return layer.trainable
-    out = layer.output_shape[0]
-    return layer.trainable - out
+    return layer.trainable - layer.output_shape[0]
 
 
-def totals(spec: NetworkSpec, input_size: Union[int, Tuple[int, int]] = 224, include_aux_macs: bool = False) -> Totals:
+def totals(spec: NetworkSpec, input_size: Optional[Size] = None, include_aux_macs: bool = False) -> Totals:
     """Total parameters of ``spec`` (aux heads included when the spec has
     them) and multiply-adds for one image (aux heads excluded unless
     ``include_aux_macs``: at inference they are not run)."""
@@ -323,6 +402,43 @@ def totals(spec: NetworkSpec, input_size: Union[int, Tuple[int, int]] = 224, inc
     tr = sum(l.trainable for l in layers)
     nt = sum(l.non_trainable for l in layers)
     return Totals(tr + nt, tr, nt, macs)
+
+
+def bn_channels(spec: NetworkSpec) -> int:
+    """Channels normalised by batch norm in the whole network (one gamma, one
+    beta, one mean and one variance each); 0 without batch norm."""
+    if not spec.style.batch_norm:
+        return 0
+    n = sum(c.out_channels for b in spec.blocks for c in iter_convs(block_layers(b)))
+    n += sum(c.out_channels for a in spec.aux for c in iter_convs(a.layers))
+    return n
+
+
+def min_input_size(spec: NetworkSpec, start: int = 8, stop: int = 1024) -> int:
+    """The smallest square input the network accepts (every layer's output
+    at least 1x1, every concatenation consistent).
+
+    Larger inputs do not all fit: in BN-Inception's stride-2 modules (3c,
+    4e) the padded stride-2 convolutions round down and the ceil-mode pool
+    rounds up, so they disagree on odd grids (107x107 fails, 97 and 224 fit).
+    """
+    for s in range(start, stop):
+        try:
+            count_layers(spec, s)
+        except ValueError:
+            continue
+        return s
+    raise ValueError(f"no input size in [{start}, {stop}) fits {spec.name}")
+
+
+def network_min_input_size(name: str, **spec_kwargs) -> int:
+    """The smallest square input of registered network ``name`` built with
+    ``spec_kwargs`` (those of :func:`inception.spec.network_spec`)::
+
+        network_min_input_size("googlenet", variant="paper")  # 79: the aux heads' 5x5/3 pool
+        network_min_input_size("inception_v3", aux_logits=False)  # 75, torchvision's min_size
+    """
+    return min_input_size(network_spec(name, **spec_kwargs))
 
 
 def googlenet_totals(variant="paper", num_classes=1000, aux_logits=True, input_size=224, **kwargs) -> Totals:

@@ -7,8 +7,9 @@ from typing import Optional, Sequence
 
 import keras
 
-from ..versions.spec import VersionSpec, bn_inception_spec
-from .versions import build, input_shape_for
+from ..spec.layers import NetworkSpec as VersionSpec
+from ..spec.versions import bn_inception_spec
+from .network import build, input_shape_for
 
 __all__ = ["bn_inception"]
 
@@ -35,10 +36,5 @@ def bn_inception(
         shape = input_shape_for(bn_inception_spec(), input_shape, input_size)
         spec = bn_inception_spec(num_classes, conv_bias=conv_bias, dropout=dropout, bn_scale=bn_scale,
                                  in_channels=shape[2])
-    model = build(spec, input_shape, input_size, transform_input=transform_input, name=name)
-    if weights is not None:
-        from ..port import torch_to_keras
-        from ..torch.bn_inception import bn_inception as torch_bn_inception
-
-        torch_to_keras(torch_bn_inception(spec=spec, weights=weights, init_weights=False), model)
-    return model
+    return build(spec, input_shape, input_size, transform_input=transform_input, name=name,
+                 weights=weights)

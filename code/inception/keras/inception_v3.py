@@ -14,8 +14,9 @@ from typing import Optional, Sequence
 
 import keras
 
-from ..versions.spec import VersionSpec, inception_v3_spec
-from .versions import build, input_shape_for
+from ..spec.layers import NetworkSpec as VersionSpec
+from ..spec.versions import inception_v3_spec
+from .network import build, input_shape_for
 
 __all__ = ["inception_v3"]
 
@@ -40,18 +41,14 @@ def inception_v3(
     shortcut ``input_size``. The auxiliary head needs at least 299x299;
     without it the network runs from 75x75. Outputs ``[logits, aux]`` with
     ``aux_logits=True``, else ``logits``. ``weights``: ``"imagenet"``
-    (torchvision's checkpoint), a PyTorch checkpoint path or state dict,
-    loaded into the PyTorch twin and ported by name.
+    (torchvision's checkpoint), a ``.pth`` or ``.npz`` path or a PyTorch
+    state dict, assigned by name (:mod:`inception.keras.weights`; torch is
+    imported only to read a ``.pth``).
     """
     if transform_input is None:
         transform_input = weights == "imagenet"
     if spec is None:
         shape = input_shape_for(inception_v3_spec(), input_shape, input_size)
         spec = inception_v3_spec(num_classes, aux_logits, dropout=dropout, bn_scale=bn_scale, in_channels=shape[2])
-    model = build(spec, input_shape, input_size, transform_input=transform_input, name=name)
-    if weights is not None:
-        from ..port import torch_to_keras
-        from ..torch.inception_v3 import inception_v3 as torch_inception_v3
-
-        torch_to_keras(torch_inception_v3(spec=spec, weights=weights, init_weights=False), model)
-    return model
+    return build(spec, input_shape, input_size, transform_input=transform_input, name=name,
+                 weights=weights)

@@ -7,8 +7,9 @@ from typing import Optional, Sequence
 
 import keras
 
-from ..versions.spec import VersionSpec, inception_v4_spec
-from .versions import build, input_shape_for
+from ..spec.layers import NetworkSpec as VersionSpec
+from ..spec.versions import inception_v4_spec
+from .network import build, input_shape_for
 
 __all__ = ["inception_v4"]
 
@@ -30,16 +31,11 @@ def inception_v4(
 
     Same arguments as :func:`inception.torch.inception_v4`, plus
     ``input_shape`` (default ``(299, 299, 3)``) or ``input_size``.
-    ``weights``: a PyTorch checkpoint path or state dict (e.g. timm's),
-    loaded into the PyTorch twin and ported by name.
+    ``weights``: a ``.pth`` or ``.npz`` checkpoint path or a PyTorch state
+    dict (e.g. timm's), assigned by name (:mod:`inception.keras.weights`).
     """
     if spec is None:
         shape = input_shape_for(inception_v4_spec(), input_shape, input_size)
         spec = inception_v4_spec(num_classes, aux_logits, dropout=dropout, bn_scale=bn_scale, in_channels=shape[2])
-    model = build(spec, input_shape, input_size, transform_input=transform_input, name=name)
-    if weights is not None:
-        from ..port import torch_to_keras
-        from ..torch.inception_v4 import inception_v4 as torch_inception_v4
-
-        torch_to_keras(torch_inception_v4(spec=spec, weights=weights, init_weights=False), model)
-    return model
+    return build(spec, input_shape, input_size, transform_input=transform_input, name=name,
+                 weights=weights)

@@ -11,8 +11,7 @@ import math
 import keras
 from keras import ops
 
-__all__ = ["LocalResponseNorm", "AdaptiveAveragePooling2D", "ChannelAffine", "TorchBatchNorm",
-           "apply_transform_input"]
+__all__ = ["LocalResponseNorm", "AdaptiveAveragePooling2D", "ChannelAffine", "TorchBatchNorm"]
 
 
 @keras.saving.register_keras_serializable(package="inception")
@@ -97,14 +96,6 @@ class ChannelAffine(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "shift": self.shift}
-
-
-def apply_transform_input(x):
-    """torchvision's ``transform_input`` as a ``ChannelAffine`` layer named
-    ``transform_input`` (see ``inception.spec.TRANSFORM_INPUT_SCALE``)."""
-    from ..spec import TRANSFORM_INPUT_SCALE, TRANSFORM_INPUT_SHIFT
-
-    return ChannelAffine(list(TRANSFORM_INPUT_SCALE), list(TRANSFORM_INPUT_SHIFT), name="transform_input")(x)
 
 
 @keras.saving.register_keras_serializable(package="inception")

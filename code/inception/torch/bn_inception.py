@@ -1,7 +1,7 @@
 """BN-Inception ("Inception-v2") in PyTorch (Ioffe and Szegedy 2015, "Batch
 Normalization: Accelerating Deep Network Training by Reducing Internal
 Covariate Shift", figure 5), built from
-:func:`inception.versions.spec.bn_inception_spec`.
+:func:`inception.spec.bn_inception_spec`.
 
 Layer names follow GoogLeNet's (``conv1``, ``inception3a.branch2.1``); the
 Caffe model's flat names (``inception_3a_3x3``) are not used.
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..versions.spec import VersionSpec, bn_inception_spec
-from .versions import InceptionNet, build
+from ..spec.layers import NetworkSpec as VersionSpec
+from ..spec.versions import bn_inception_spec
+from .network import InceptionNet, build
 
 __all__ = ["bn_inception"]
 

@@ -1,46 +1,36 @@
-"""GoogLeNet in PyTorch, built from :mod:`inception.spec`.
+"""The PyTorch building blocks, first those of GoogLeNet.
 
 The blocks read like the paper (and like torchvision's ``googlenet.py``):
-``ConvUnit`` (conv + optional batch norm + ReLU), ``Inception`` (four
-branches), ``InceptionAux`` (an auxiliary classifier). The module paths are
-torchvision's (``inception4a.branch2.1.conv``), so the ``"bn"`` variant loads
-torchvision's state dict with ``strict=True``, and the Keras builder uses the
-same strings as layer names.
+:class:`ConvUnit` (conv + batch norm or bias + ReLU: the one convolution unit
+of every network here), :class:`Inception` (GoogLeNet's four branches, built
+from a row of Table 1), :class:`InceptionAux` (an auxiliary classifier).
+:class:`SequenceModule` runs any module of the spec vocabulary
+(:mod:`inception.spec.layers`): the modules of BN-Inception, v3 and v4.
+The networks are put together in :mod:`inception.torch.network`.
 
-Return convention (both frameworks, both modes): with ``aux_logits=True`` the
-model returns ``(logits, aux1, aux2)``, main logits first, then the auxiliary
-heads in the order they sit in the network; with ``aux_logits=False``, just
-``logits``. (torchvision returns ``GoogLeNetOutputs(logits, aux_logits2,
-aux_logits1)`` in training and a tensor in eval; we keep one shape of result
-so that a Keras functional model can have the same one.) The auxiliary heads
-run in eval mode too, dropout off, so that ported weights can be compared on
-every output; use ``outputs[0]`` or :func:`main_logits` for predictions, or set
-``model.aux_logits = False`` to skip them.
+The module paths are torchvision's (``inception4a.branch2.1.conv``) and
+timm's, so their state dicts load with ``strict=True``, and the Keras
+builders use the same strings as layer names.
 """
 
 from __future__ import annotations
 
-from typing import Optional, Tuple, Union
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..counting import aux_input_size, count_blocks
-from ..spec import (
-    LRN,
-    TRANSFORM_INPUT_SCALE,
-    TRANSFORM_INPUT_SHIFT,
-    AuxHead,
-    Conv,
-    InceptionBlock,
-    NetworkSpec,
-    Pool,
-    googlenet_spec,
+from ..counting import sequence_counts
+from ..spec.googlenet import TRANSFORM_INPUT_SCALE, TRANSFORM_INPUT_SHIFT
+from ..spec.layers import (
+    LRN, AuxHead, Concat, Conv, ConvStyle, InceptionBlock, Pool, iter_convs, iter_pools,
 )
 
-__all__ = ["ConvUnit", "Inception", "InceptionAux", "GoogLeNet", "googlenet", "main_logits"]
-
+__all__ = [
+    "BatchNorm2dNoScale", "ConvUnit", "Inception", "InceptionAux", "SequenceModule",
+    "pool_module", "apply_transform_input", "main_logits",
+]
 
 
 def apply_transform_input(x: Tensor) -> Tensor:
@@ -50,32 +40,44 @@ def apply_transform_input(x: Tensor) -> Tensor:
     return x * scale.view(1, 3, 1, 1) + shift.view(1, 3, 1, 1)
 
 
+def main_logits(outputs) -> Tensor:
+    """The main classifier's logits from a model's outputs, whatever
+    ``aux_logits`` was."""
+    return outputs[0] if isinstance(outputs, (tuple, list)) else outputs
+
+
+class BatchNorm2dNoScale(nn.BatchNorm2d):
+    """Batch norm with a shift (``bias``) and no scale (``weight is None``):
+    TF-slim's and keras.applications' ``scale=False``. The state dict has
+    ``bias``, ``running_mean``, ``running_var``, ``num_batches_tracked``."""
+
+    def __init__(self, num_features: int, eps: float = 1e-3, momentum: float = 0.1) -> None:
+        super().__init__(num_features, eps=eps, momentum=momentum, affine=False)
+        self.bias = nn.Parameter(torch.zeros(num_features))
+
+
 class ConvUnit(nn.Module):
     """conv -> (batch norm) -> ReLU. torchvision calls it ``BasicConv2d``.
 
-    With ``batch_norm`` the conv has no bias (the batch norm's shift replaces it).
+    ``style`` says how (:class:`~inception.spec.ConvStyle`): with batch norm
+    the conv has no bias unless ``style.conv_bias`` (the batch norm's shift
+    replaces it), and the batch norm has no scale when ``style.bn_scale`` is
+    false. ``kernel_size``, ``stride`` and ``padding``: ints or pairs.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int,
-        stride: int = 1,
-        padding: int = 0,
-        batch_norm: bool = True,
-        bn_eps: float = 1e-3,
-        bn_momentum: float = 0.1,
-    ) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 style: ConvStyle = ConvStyle()) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias=not batch_norm)
-        self.bn = nn.BatchNorm2d(out_channels, eps=bn_eps, momentum=bn_momentum) if batch_norm else None
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
+                              bias=style.conv_bias)
+        self.bn = None
+        if style.batch_norm:
+            norm = nn.BatchNorm2d if style.bn_scale else BatchNorm2dNoScale
+            self.bn = norm(out_channels, eps=style.bn_eps, momentum=style.bn_momentum)
 
     @classmethod
-    def from_spec(cls, conv: Conv, spec: NetworkSpec) -> "ConvUnit":
-        v = spec.variant
-        return cls(conv.in_channels, conv.out_channels, conv.kernel, conv.stride, conv.padding,
-                   v.batch_norm, v.bn_eps, v.bn_momentum)
+    def from_spec(cls, conv: Conv, style: ConvStyle) -> "ConvUnit":
+        return cls(conv.in_channels, conv.out_channels, conv.kernel, conv.stride, conv.padding, style)
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.conv(x)
@@ -87,207 +89,143 @@ class ConvUnit(nn.Module):
 class Inception(nn.Module):
     """The Inception module with dimension reductions (the paper's Figure 2b).
 
-    branch1: 1x1 | branch2: 1x1 -> 3x3 | branch3: 1x1 -> 5x5 (3x3 in the
-    ``"bn"`` variant, as torchvision) | branch4: 3x3/1 max pool -> 1x1,
-    concatenated along channels.
+    The arguments are a row of Table 1, as in torchvision's ``Inception``.
+    branch1: 1x1 | branch2: 1x1 -> 3x3 | branch3: 1x1 -> 5x5 | branch4:
+    3x3/1 max pool -> 1x1, concatenated along channels.
     """
 
-    def __init__(self, block: InceptionBlock, spec: NetworkSpec) -> None:
+    def __init__(self, in_channels: int, ch1x1: int, ch3x3red: int, ch3x3: int,
+                 ch5x5red: int, ch5x5: int, pool_proj: int, branch3_kernel: int = 5,
+                 style: ConvStyle = ConvStyle()) -> None:
         super().__init__()
-        c = {conv.name: ConvUnit.from_spec(conv, spec) for conv in block.convs()}
-        self.branch1 = c["branch1"]
-        self.branch2 = nn.Sequential(c["branch2.0"], c["branch2.1"])
-        self.branch3 = nn.Sequential(c["branch3.0"], c["branch3.1"])
-        # ceil_mode with stride 1 changes nothing; kept to match torchvision's repr.
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True), c["branch4.1"])
+        k = branch3_kernel  # torchvision's "5x5" branch is a 3x3 (branch3_kernel=3)
+        self.branch1 = ConvUnit(in_channels, ch1x1, 1, style=style)
+        self.branch2 = nn.Sequential(
+            ConvUnit(in_channels, ch3x3red, 1, style=style),
+            ConvUnit(ch3x3red, ch3x3, 3, padding=1, style=style))
+        self.branch3 = nn.Sequential(
+            ConvUnit(in_channels, ch5x5red, 1, style=style),
+            ConvUnit(ch5x5red, ch5x5, k, padding=k // 2, style=style))
+        self.branch4 = nn.Sequential(  # ceil_mode at stride 1: torchvision's repr
+            nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),
+            ConvUnit(in_channels, pool_proj, 1, style=style))
 
     def forward(self, x: Tensor) -> Tensor:
-        # N x C_in x H x W -> N x (c1x1 + c3x3 + c5x5 + pool_proj) x H x W
-        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
+        # N x C_in x H x W -> four branches, each N x C_i x H x W
+        branches = [self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)]
+        # -> N x (ch1x1 + ch3x3 + ch5x5 + pool_proj) x H x W
+        return torch.cat(branches, 1)
+
+    @classmethod
+    def from_spec(cls, b: InceptionBlock, style: ConvStyle) -> "Inception":
+        return cls(b.in_channels, b.c1x1, b.c3x3_reduce, b.c3x3, b.c5x5_reduce, b.c5x5,
+                   b.pool_proj, b.branch3_kernel, style)
 
 
-class InceptionAux(nn.Module):
-    """An auxiliary classifier: pool -> 1x1 conv 128 -> FC 1024 -> dropout -> FC.
+def pool_module(p: Pool) -> nn.Module:
+    """The PyTorch module of a spec :class:`~inception.spec.Pool`."""
+    if p.output_size:
+        adaptive = nn.AdaptiveMaxPool2d if p.kind == "max" else nn.AdaptiveAvgPool2d
+        return adaptive((p.output_size, p.output_size))
+    if p.kind == "max":
+        return nn.MaxPool2d(p.kernel, p.stride, p.padding, ceil_mode=p.ceil_mode)
+    return nn.AvgPool2d(p.kernel, p.stride, p.padding, ceil_mode=p.ceil_mode,
+                        count_include_pad=p.count_include_pad)
 
-    The pool is the paper's 5x5/3 average pool or torchvision's adaptive 4x4
-    average pool (the two agree in output size at 224 and 256 input, not in
-    the windows they average).
+
+def _add_at(root: nn.Module, path: str, module: nn.Module) -> None:
+    """Register ``module`` at a dotted ``path`` below ``root``, creating the
+    containers on the way (``nn.Sequential`` where the next part is an index,
+    as in timm's ``branch1.0``)."""
+    parts = path.split(".")
+    parent = root
+    for i, part in enumerate(parts[:-1]):
+        child = parent._modules.get(part)
+        if child is None:
+            child = nn.Sequential() if parts[i + 1].isdigit() else nn.Module()
+            parent.add_module(part, child)
+        parent = child
+    if parts[-1] in parent._modules:
+        raise ValueError(f"two modules at {path!r}")
+    parent.add_module(parts[-1], module)
+
+
+class SequenceModule(nn.Module):
+    """One module of the spec vocabulary: parallel branches of convolutions
+    and pools, concatenated (possibly twice, as in v3's figure-7 module: the
+    1x3 and 3x1 outputs side by side).
+
+    Convolutions are registered at their module paths (``branch7x7_2``,
+    ``branch1.0``), pools where the spec names them; ``forward`` walks the
+    spec's sequence. Each kind of block's shapes are in the docstring of the
+    spec function that writes it (e.g. ``inception.spec.versions.v3_inception_b``);
+    ``count_blocks(spec, size)`` gives every block's output shape.
     """
 
-    def __init__(self, aux: AuxHead, spec: NetworkSpec, grid: Tuple[int, int]) -> None:
+    def __init__(self, layers, style: ConvStyle = ConvStyle(), kind: str = "", figure: str = "") -> None:
         super().__init__()
-        self.pool = aux.pool
-        self.conv = ConvUnit.from_spec(Conv("conv", aux.in_channels, aux.conv_channels, 1), spec)
-        h, w = (aux_input_size(aux.pool, s) for s in grid)
-        self.fc1 = nn.Linear(aux.conv_channels * h * w, aux.fc_units)
-        self.fc2 = nn.Linear(aux.fc_units, aux.num_classes)
+        self.layers, self.kind, self.figure = tuple(layers), kind, figure
+        for c in iter_convs(self.layers):
+            _add_at(self, c.name, ConvUnit.from_spec(c, style))
+        for p in iter_pools(self.layers):
+            if p.name:  # a module where the reference implementation has one
+                _add_at(self, p.name, pool_module(p))
+
+    def run(self, layers, x: Tensor) -> Tensor:
+        for layer in layers:
+            if isinstance(layer, Conv):
+                x = self.get_submodule(layer.name)(x)
+            elif isinstance(layer, Pool):
+                x = self.get_submodule(layer.name)(x) if layer.name else pool_module(layer)(x)
+            elif isinstance(layer, Concat):
+                x = torch.cat([self.run(b, x) if b else x for b in layer.branches], 1)
+            elif isinstance(layer, LRN):
+                x = F.local_response_norm(x, layer.size, layer.alpha, layer.beta, layer.k)
+            else:  # pragma: no cover
+                raise TypeError(layer)
+        return x
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.run(self.layers, x)
+
+    def extra_repr(self) -> str:
+        return f"{self.kind}, {self.figure}" if self.figure else self.kind
+
+
+class InceptionAux(SequenceModule):
+    """An auxiliary classifier (:class:`~inception.spec.AuxHead`).
+
+    GoogLeNet's: pool -> 1x1 conv 128 -> flatten (C, H, W) -> fc1 1024 + ReLU
+    -> dropout -> fc2 (the pool is the paper's 5x5/3 average or torchvision's
+    adaptive 4x4). Inception-v3's: 5x5/3 average pool -> 1x1 conv 128 -> 5x5
+    conv 768 -> global average -> fc. ``grid`` (the input's height and width)
+    sizes a flatten's fully connected layer.
+    """
+
+    def __init__(self, aux: AuxHead, style: ConvStyle = ConvStyle(),
+                 grid: Optional[Tuple[int, int]] = None) -> None:
+        super().__init__(aux.layers, style, "aux")
+        self.aux = aux
+        n = aux.fc_in
+        if aux.flatten == "chw":
+            _, c, h, w = sequence_counts(aux.layers, aux.name, aux.in_channels, *grid, style, aux.name)
+            n = c * h * w
+        for name, units in aux.hidden:
+            _add_at(self, name, nn.Linear(n, units))
+            n = units
         self.dropout = nn.Dropout(aux.dropout)
+        _add_at(self, aux.fc_name, nn.Linear(n, aux.num_classes))
 
     def forward(self, x: Tensor) -> Tensor:
-        # aux1: N x 512 x 14 x 14, aux2: N x 528 x 14 x 14 (224 input)
-        if self.pool == "adaptive4":
-            x = F.adaptive_avg_pool2d(x, (4, 4))
+        # GoogLeNet at 224: N x 512 (aux1) or 528 (aux2) x 14 x 14 -> pool N x C x 4 x 4
+        # -> conv N x 128 x 4 x 4. v3 at 299: N x 768 x 17 x 17 -> N x 768 x 1 x 1
+        x = self.run(self.layers, x)
+        if self.aux.flatten == "chw":
+            x = torch.flatten(x, 1)  # channels-first order: (C, H, W), N x 2048
         else:
-            x = F.avg_pool2d(x, 5, 3)
-        # N x C x 4 x 4
-        x = self.conv(x)
-        # N x 128 x 4 x 4
-        x = torch.flatten(x, 1)  # channels-first order: (C, H, W)
-        # N x 2048
-        x = F.relu(self.fc1(x), inplace=True)
+            x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)  # N x C
+        for name, _ in self.aux.hidden:
+            x = F.relu(self.get_submodule(name)(x), inplace=True)  # N x 1024
         x = self.dropout(x)
-        # N x 1024
-        return self.fc2(x)  # N x num_classes
+        return self.get_submodule(self.aux.fc_name)(x)  # N x num_classes
 
-
-class GoogLeNet(nn.Module):
-    """GoogLeNet built from a :class:`~inception.spec.NetworkSpec`.
-
-    Stages at 224x224 input (N x C x H x W)::
-
-        conv1 64x112x112 -> maxpool1 64x56x56 [-> lrn1] -> conv2 64x56x56
-        -> conv3 192x56x56 [-> lrn2] -> maxpool2 192x28x28
-        -> inception3a 256x28x28 -> inception3b 480x28x28 -> maxpool3 480x14x14
-        -> inception4a 512 (aux1) -> 4b 512 -> 4c 512 -> 4d 528 (aux2)
-        -> 4e 832x14x14 -> maxpool4 832x7x7 -> inception5a 832 -> 5b 1024x7x7
-        -> avgpool 1024x1x1 -> dropout -> fc num_classes
-    """
-
-    def __init__(
-        self,
-        spec: NetworkSpec,
-        input_size: Union[int, Tuple[int, int]] = 224,
-        transform_input: bool = False,
-        init_weights: bool = True,
-    ) -> None:
-        super().__init__()
-        self.spec = spec
-        self.transform_input = transform_input
-        self.aux_logits = bool(spec.aux)
-        self._order = []  # names of the blocks in forward order
-        self._aux_after = {a.after: a.name for a in spec.aux}
-        grids = {b.name: b.output_shape[1:] for b in count_blocks(spec, input_size)}
-        for block in spec.blocks:
-            self.add_module(block.name, _make_block(block, spec))
-            self._order.append(block.name)
-        for aux in spec.aux:
-            self.add_module(aux.name, InceptionAux(aux, spec, grids[aux.after]))
-        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))  # global: the paper's 7x7/1 at 224
-        self.dropout = nn.Dropout(spec.head.dropout)
-        self.fc = nn.Linear(spec.head.in_channels, spec.head.num_classes)
-        if init_weights:
-            self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """torchvision's initialisation for the ``bn`` variant (normal, std 0.01;
-        batch norm 1 and 0); He initialisation for the ``paper`` variant, whose
-        22 ReLU layers without batch norm do not train from std 0.01, except
-        for the classifiers (``fc``, ``aux*.fc2``: std 0.01), so that the
-        initial loss is about log(num_classes)."""
-        bn = self.spec.variant.batch_norm
-        classifiers = {self.fc} | {getattr(self, a.name).fc2 for a in self.spec.aux}
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                if bn or m in classifiers:
-                    nn.init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
-                else:
-                    nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def _transform_input(self, x: Tensor) -> Tensor:
-        return apply_transform_input(x) if self.transform_input else x
-
-    def forward_features(self, x: Tensor):
-        """Run the blocks; returns the last feature map (N x 1024 x 7 x 7 at
-        224) and the auxiliary logits (empty when they are off)."""
-        x = self._transform_input(x)
-        aux_out = []
-        for name in self._order:
-            x = getattr(self, name)(x)
-            if self.aux_logits and name in self._aux_after:
-                aux_out.append(getattr(self, self._aux_after[name])(x))
-        return x, aux_out
-
-    def forward_head(self, features: Tensor) -> Tensor:
-        x = self.avgpool(features)
-        # N x 1024 x 1 x 1
-        x = torch.flatten(x, 1)
-        x = self.dropout(x)
-        return self.fc(x)  # N x num_classes
-
-    def forward(self, x: Tensor):
-        features, aux = self.forward_features(x)
-        logits = self.forward_head(features)
-        if self.aux_logits:
-            return (logits, *aux)
-        return logits
-
-
-def _make_block(block, spec: NetworkSpec) -> nn.Module:
-    if isinstance(block, Conv):
-        return ConvUnit.from_spec(block, spec)
-    if isinstance(block, Pool):
-        if block.kind == "max":
-            return nn.MaxPool2d(block.kernel, block.stride, block.padding, ceil_mode=block.ceil_mode)
-        return nn.AvgPool2d(block.kernel, block.stride, block.padding, ceil_mode=block.ceil_mode)
-    if isinstance(block, LRN):
-        return nn.LocalResponseNorm(block.size, block.alpha, block.beta, block.k)
-    if isinstance(block, InceptionBlock):
-        return Inception(block, spec)
-    raise TypeError(f"no PyTorch layer for {block!r}")
-
-
-def main_logits(outputs) -> Tensor:
-    """The main classifier's logits from a model's outputs, whatever
-    ``aux_logits`` was."""
-    return outputs[0] if isinstance(outputs, (tuple, list)) else outputs
-
-
-def googlenet(
-    variant: str = "paper",
-    num_classes: int = 1000,
-    aux_logits: bool = True,
-    *,
-    input_size: Union[int, Tuple[int, int]] = 224,
-    dropout: Optional[float] = None,
-    aux_dropout: Optional[float] = None,
-    transform_input: Optional[bool] = None,
-    init_weights: bool = True,
-    weights: Optional[str] = None,
-    spec: Optional[NetworkSpec] = None,
-) -> GoogLeNet:
-    """Build GoogLeNet in PyTorch.
-
-    Args:
-        variant: ``"paper"`` (as published) or ``"bn"`` (torchvision's, batch norm).
-        num_classes: classifier width (also of the auxiliary heads).
-        aux_logits: attach the two auxiliary classifiers; the model then
-            returns ``(logits, aux1, aux2)``.
-        input_size: image size the model will see. Only the ``paper``
-            variant's auxiliary heads depend on it (their 5x5/3 pool output
-            feeds a fully connected layer); 224 and 256 give the same model.
-        dropout: before the classifier; ``None`` takes the variant's (0.4 paper, 0.2 bn).
-        aux_dropout: inside the auxiliary heads; ``None`` takes 0.7.
-        transform_input: apply torchvision's input transform (ImageNet
-            normalisation to the (x - 0.5) / 0.5 one), as its ImageNet weights
-            expect; ``None``: on with ``weights="imagenet"``, off otherwise
-            (torchvision's rule).
-        init_weights: initialise as documented in :meth:`GoogLeNet.reset_parameters`.
-        weights: ``"imagenet"`` or a path to a checkpoint file; see
-            :mod:`inception.port` (``bn`` variant only).
-        spec: a ready-made spec (overrides the arguments that shape it).
-    """
-    if transform_input is None:
-        transform_input = weights == "imagenet"
-    if spec is None:
-        spec = googlenet_spec(variant, num_classes, aux_logits, dropout=dropout, aux_dropout=aux_dropout)
-    model = GoogLeNet(spec, input_size=input_size, transform_input=transform_input, init_weights=init_weights)
-    if weights is not None:
-        from ..port import load_torch_weights  # imported late: port imports this module
-
-        load_torch_weights(model, weights)
-    return model

@@ -1,6 +1,6 @@
 """Inception-v3 in PyTorch (Szegedy et al. 2016, "Rethinking the Inception
 Architecture for Computer Vision"), built from
-:func:`inception.versions.spec.inception_v3_spec`.
+:func:`inception.spec.inception_v3_spec`.
 
 Module paths, batch norm (eps 0.001), average pools (``count_include_pad``)
 and the auxiliary head are torchvision's, so
@@ -14,18 +14,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..versions.spec import VersionSpec, inception_v3_spec
-from .versions import InceptionNet, build
+from ..spec.layers import NetworkSpec as VersionSpec
+from ..spec.versions import inception_v3_spec
+from .network import InceptionNet, build
 
-__all__ = ["inception_v3", "imagenet_state_dict"]
-
-
-def imagenet_state_dict(progress: bool = True):
-    """torchvision's ImageNet Inception-v3 weights (``IMAGENET1K_V1``, the
-    Google-trained model), fetched through torchvision's cache."""
-    from torchvision.models import Inception_V3_Weights
-
-    return Inception_V3_Weights.IMAGENET1K_V1.get_state_dict(progress=progress, check_hash=True)
+__all__ = ["inception_v3"]
 
 
 def inception_v3(
@@ -54,16 +47,13 @@ def inception_v3(
         bn_scale: batch norm with a scale (torchvision); ``False`` drops it
             (keras.applications, TF-slim).
         init_weights: torchvision's initialisation (truncated normal, std 0.1).
-        weights: ``"imagenet"`` (torchvision's checkpoint), a checkpoint
-            path, or a state dict; loaded strictly.
+        weights: ``"imagenet"`` (torchvision's ``IMAGENET1K_V1``, the
+            Google-trained model, URL in :mod:`inception.spec.registry`), a
+            ``.pth``/``.npz`` path, or a state dict; loaded strictly.
         spec: a ready-made spec (overrides the arguments that shape it).
     """
     if transform_input is None:
         transform_input = weights == "imagenet"
     if spec is None:
         spec = inception_v3_spec(num_classes, aux_logits, dropout=dropout, bn_scale=bn_scale)
-    if isinstance(weights, str) and weights == "imagenet":
-        if spec.num_classes != 1000 or not spec.style.bn_scale:
-            raise ValueError("weights='imagenet' needs num_classes=1000 and bn_scale=True")
-        weights = imagenet_state_dict()
     return build(spec, transform_input=transform_input, init_weights=init_weights, weights=weights)

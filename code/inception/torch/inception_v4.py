@@ -1,6 +1,6 @@
 """Inception-v4 in PyTorch (Szegedy et al. 2017, "Inception-v4,
 Inception-ResNet and the Impact of Residual Connections on Learning"),
-built from :func:`inception.versions.spec.inception_v4_spec`.
+built from :func:`inception.spec.inception_v4_spec`.
 
 Module paths are timm's (``features.0`` ... ``features.21``,
 ``last_linear``), so the state dict of ``timm.create_model("inception_v4")``
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..versions.spec import VersionSpec, inception_v4_spec
-from .versions import InceptionNet, build
+from ..spec.layers import NetworkSpec as VersionSpec
+from ..spec.versions import inception_v4_spec
+from .network import InceptionNet, build
 
 __all__ = ["inception_v4"]
 

@@ -1,10 +1,11 @@
 """Published numbers for the Inception versions, and where ours differ.
 
-Counts are computed from the specs (:mod:`inception.versions.counting`),
+Counts are computed from the specs (:mod:`inception.counting`),
 which the tests check against the PyTorch and Keras builds layer by layer;
 the reference implementations are built only where that is cheap and needs
 no download (keras.applications with ``weights=None``, torchvision's
-metadata). Each ``*_comparison`` function returns rows for a table and says
+metadata). Building and porting both frameworks' models is
+:mod:`inception.crosscheck`'s (re-exported here). Each ``*_comparison`` function returns rows for a table and says
 in words where a difference comes from.
 
 Two conventions of counting, both used below:
@@ -20,8 +21,9 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from .counting import bn_channels, totals
-from .spec import bn_inception_spec, inception_v3_spec, inception_v4_spec
+from ..counting import bn_channels, googlenet_totals, totals
+from ..crosscheck import block_counts, build_both, framework_comparison, port_check, weight_counts
+from ..spec.versions import bn_inception_spec, inception_v3_spec, inception_v4_spec
 
 __all__ = [
     "PUBLISHED_COUNTS",
@@ -205,8 +207,6 @@ def network_comparison() -> List[Dict[str, object]]:
     native input sizes, without auxiliary heads, 1000 classes: parameters
     (PyTorch's convention), multiply-adds for one image, and the published
     single-crop top-1 error."""
-    from ..counting import googlenet_totals
-
     nets = [
         ("GoogLeNet", "v1", 224, googlenet_totals("paper", aux_logits=False)),
         ("BN-Inception", "v2", 224, totals(bn_inception_spec())),
@@ -231,110 +231,3 @@ def torchvision_checkpoint_top1_error() -> Dict[str, float]:
     for name, w in (("GoogLeNet", GoogLeNet_Weights.IMAGENET1K_V1), ("Inception-v3", Inception_V3_Weights.IMAGENET1K_V1)):
         out[name] = round(1 - w.meta["_metrics"]["ImageNet-1K"]["acc@1"] / 100, 5)
     return out
-
-
-# --------------------------------------------------------------------------
-# Counting built models, in either framework
-# --------------------------------------------------------------------------
-
-
-def _is_torch(model) -> bool:
-    try:
-        import torch
-
-        return isinstance(model, torch.nn.Module)
-    except ImportError:  # pragma: no cover
-        return False
-
-
-def _layer_counts(model) -> Dict[str, tuple]:
-    """``{layer name: (trainable, non-trainable)}`` for every layer (Keras)
-    or module (PyTorch) that holds weights itself."""
-    import numpy as np
-
-    out = {}
-    if _is_torch(model):
-        for name, m in model.named_modules():
-            own = list(m.parameters(recurse=False))
-            if name and own:
-                stats = sum(b.numel() for n, b in m.named_buffers(recurse=False) if n != "num_batches_tracked")
-                out[name] = (sum(p.numel() for p in own if p.requires_grad),
-                             stats + sum(p.numel() for p in own if not p.requires_grad))
-        return out
-    for layer in model.layers:
-        if layer.weights:
-            out[layer.name] = (sum(int(np.prod(w.shape)) for w in layer.trainable_weights),
-                               sum(int(np.prod(w.shape)) for w in layer.non_trainable_weights))
-    return out
-
-
-def weight_counts(model) -> Dict[str, int]:
-    """``trainable`` and ``non_trainable`` (moving statistics) of a built
-    PyTorch or Keras model, and ``total`` (Keras' ``count_params()``)."""
-    counts = _layer_counts(model)
-    tr = sum(t for t, _ in counts.values())
-    nt = sum(n for _, n in counts.values())
-    return {"trainable": tr, "non_trainable": nt, "total": tr + nt}
-
-
-def block_counts(model, spec=None) -> Dict[str, tuple]:
-    """``{block: (trainable, non-trainable)}`` of a built model (either
-    framework), grouping layers by the spec's top-level blocks, auxiliary
-    heads and classifier."""
-    spec = spec or model.spec
-    names = [b.name for b in (*spec.blocks, *spec.aux)]
-    out: Dict[str, tuple] = {}
-    for layer, (tr, nt) in _layer_counts(model).items():
-        block = next((b for b in names if layer == b or layer.startswith(b + ".")), layer)
-        t = out.get(block, (0, 0))
-        out[block] = (t[0] + tr, t[1] + nt)
-    return out
-
-
-def build_both(name: str, input_size: Optional[int] = None, **kwargs):
-    """Build network ``name`` (``"bn_inception"``, ``"inception_v3"``,
-    ``"inception_v4"``) in PyTorch and in Keras with the same arguments;
-    returns ``(torch_model, keras_model)``."""
-    import importlib
-
-    tmod = importlib.import_module(f"inception.torch.{name}")
-    kmod = importlib.import_module(f"inception.keras.{name}")
-    tm = getattr(tmod, name)(**kwargs).eval()
-    km = getattr(kmod, name)(input_size=input_size, **kwargs)
-    return tm, km
-
-
-def framework_comparison(models) -> List[Dict[str, object]]:
-    """Rows (network, framework, trainable, non-trainable, total) for
-    ``models``: ``{network: (torch_model, keras_model)}``."""
-    rows = []
-    for network, pair in models.items():
-        for framework, model in zip(("PyTorch", "Keras"), pair):
-            c = weight_counts(model)
-            rows.append({"network": network, "framework": framework, "trainable": c["trainable"],
-                         "non-trainable": c["non_trainable"], "total": c["total"]})
-    return rows
-
-
-def port_check(torch_model, keras_model, size: int, seed: int = 0, direction: str = "torch_to_keras") -> float:
-    """Randomise one model's weights, port them to the other by name
-    (:mod:`inception.port`), run one ``size x size`` image through both in
-    inference mode; returns the max relative difference of all outputs."""
-    import numpy as np
-    import torch
-
-    from .. import port
-
-    if direction == "torch_to_keras":
-        port.randomize_torch_weights(torch_model, seed)
-        port.torch_to_keras(torch_model, keras_model)
-    else:
-        port.randomize_keras_weights(keras_model, seed)
-        port.keras_to_torch(keras_model, torch_model)
-    x = np.random.default_rng(seed).standard_normal((1, 3, size, size)).astype(np.float32)
-    with torch.no_grad():
-        t_out = torch_model(torch.from_numpy(x))
-    k_out = keras_model(np.transpose(x, (0, 2, 3, 1)), training=False)
-    t_list = [o.numpy() for o in (t_out if isinstance(t_out, tuple) else (t_out,))]
-    k_list = [np.asarray(o) for o in (k_out if isinstance(k_out, (list, tuple)) else [k_out])]
-    return port.max_relative_difference(t_list, k_list)

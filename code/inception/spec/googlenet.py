@@ -37,8 +37,22 @@ Departures from the paper that both variants share, each for a reason:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Optional, Tuple, Union
+
+from ..constants import IMAGENET_MEAN, IMAGENET_STD
+from .layers import (
+    LRN,
+    AuxHead,
+    Conv,
+    ConvStyle,
+    Head,
+    InceptionBlock,
+    NetworkSpec,
+    Pool,
+    check_positive_int as _check_positive_int,
+    check_rate as _check_rate,
+)
 
 __all__ = [
     "TRANSFORM_INPUT_SCALE",
@@ -56,11 +70,10 @@ __all__ = [
     "VARIANTS",
     "NetworkSpec",
     "googlenet_spec",
+    "googlenet_aux",
+    "with_row",
     "get_variant",
 ]
-
-
-from .data._base import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402 (framework-free)
 
 #: torchvision's ``transform_input`` (GoogLeNet, Inception-v3): ImageNet-normalised
 #: input -> the ``(x - 0.5) / 0.5`` normalisation its Google-trained weights
@@ -132,139 +145,6 @@ INCEPTION_ROWS: Tuple[TableRow, ...] = tuple(r for r in TABLE1 if r.type == "inc
 AUX_AFTER = {"aux1": "inception4a", "aux2": "inception4d"}
 
 
-# --------------------------------------------------------------------------
-# Blocks: what the builders and the counter walk
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Conv:
-    """A convolution unit: conv (+ batch norm) + ReLU.
-
-    Layers inside: ``{name}.conv`` and, with batch norm, ``{name}.bn``.
-    ``padding`` is symmetric, in pixels, as in PyTorch.
-    """
-
-    name: str
-    in_channels: int
-    out_channels: int
-    kernel: int
-    stride: int = 1
-    padding: int = 0
-
-
-@dataclass(frozen=True)
-class Pool:
-    """A pooling layer. ``kind`` is ``"max"`` or ``"avg"``.
-
-    ``ceil_mode`` follows PyTorch: the output size is rounded up, and the extra
-    window at the bottom/right sees only real pixels (max pool).
-    """
-
-    name: str
-    kind: str
-    kernel: int
-    stride: int
-    padding: int = 0
-    ceil_mode: bool = True
-
-
-@dataclass(frozen=True)
-class LRN:
-    """Local response normalisation across channels, PyTorch's convention:
-
-    ``b_c = a_c / (k + alpha / size * sum_{c' near c} a_{c'}^2) ** beta``.
-
-    Values as in Caffe's reference GoogLeNet (``bvlc_googlenet``); the paper
-    gives none.
-    """
-
-    name: str
-    size: int = 5
-    alpha: float = 1e-4
-    beta: float = 0.75
-    k: float = 1.0
-
-
-@dataclass(frozen=True)
-class InceptionBlock:
-    """One Inception module with dimension reductions (the paper's Figure 2b).
-
-    Four parallel branches, concatenated along channels in this order:
-
-    * ``branch1``: 1x1 conv (``c1x1``)
-    * ``branch2``: 1x1 reduce (``c3x3_reduce``) -> 3x3 conv (``c3x3``)
-    * ``branch3``: 1x1 reduce (``c5x5_reduce``) -> ``branch3_kernel`` conv (``c5x5``)
-    * ``branch4``: 3x3/1 max pool -> 1x1 projection (``pool_proj``)
-
-    Layer names: ``branch1``, ``branch2.0``, ``branch2.1``, ``branch3.0``,
-    ``branch3.1``, ``branch4.1`` (``branch4.0`` is the pool), as in torchvision.
-    """
-
-    name: str
-    in_channels: int
-    c1x1: int
-    c3x3_reduce: int
-    c3x3: int
-    c5x5_reduce: int
-    c5x5: int
-    pool_proj: int
-    branch3_kernel: int = 5
-
-    @property
-    def out_channels(self) -> int:
-        return self.c1x1 + self.c3x3 + self.c5x5 + self.pool_proj
-
-    def convs(self) -> Tuple[Conv, ...]:
-        """The block's six convolutions, named relative to the block."""
-        k = self.branch3_kernel
-        return (
-            Conv("branch1", self.in_channels, self.c1x1, 1),
-            Conv("branch2.0", self.in_channels, self.c3x3_reduce, 1),
-            Conv("branch2.1", self.c3x3_reduce, self.c3x3, 3, padding=1),
-            Conv("branch3.0", self.in_channels, self.c5x5_reduce, 1),
-            Conv("branch3.1", self.c5x5_reduce, self.c5x5, k, padding=k // 2),
-            Conv("branch4.1", self.in_channels, self.pool_proj, 1),
-        )
-
-
-@dataclass(frozen=True)
-class AuxHead:
-    """An auxiliary classifier (paper, section 5).
-
-    ``pool`` -> 1x1 conv ``conv_channels`` + ReLU -> flatten -> FC ``fc_units``
-    + ReLU -> dropout -> FC ``num_classes``. The pool is either the paper's
-    5x5/3 average pool (``pool="avg5s3"``) or torchvision's adaptive average
-    pool to 4x4 (``pool="adaptive4"``). Layers: ``{name}.conv``,
-    ``{name}.fc1``, ``{name}.fc2``.
-
-    The flatten runs in channels-first order (C, H, W) in both frameworks, so
-    ``fc1``'s weights mean the same thing everywhere.
-    """
-
-    name: str
-    after: str
-    in_channels: int
-    num_classes: int
-    pool: str = "avg5s3"
-    conv_channels: int = 128
-    fc_units: int = 1024
-    dropout: float = 0.7
-    loss_weight: float = 0.3
-
-
-@dataclass(frozen=True)
-class Head:
-    """The classifier: global average pool -> dropout -> FC ``num_classes``."""
-
-    in_channels: int
-    num_classes: int
-    dropout: float
-
-
-Block = Union[Conv, Pool, LRN, InceptionBlock]
-
-
 @dataclass(frozen=True)
 class Variant:
     """How a variant builds the blocks of Table 1."""
@@ -280,6 +160,15 @@ class Variant:
     bn_eps: float = 1e-3
     bn_momentum: float = 0.1  # PyTorch's convention; Keras uses 1 - this
     description: str = ""
+
+    @property
+    def style(self) -> ConvStyle:
+        """The variants differ in how a convolution unit is built, as
+        torchvision's VGG variants differ by ``batch_norm=True``."""
+        if self.batch_norm:
+            return ConvStyle(batch_norm=True, bn_eps=self.bn_eps, bn_momentum=self.bn_momentum,
+                             init="torchvision")
+        return ConvStyle(batch_norm=False, conv_bias=True, init="he")
 
 
 VARIANTS = {
@@ -305,39 +194,6 @@ def get_variant(variant: Union[str, Variant]) -> Variant:
             f"Unknown variant {variant!r}; expected one of {sorted(VARIANTS)}."
         )
     return VARIANTS[variant]
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    """A whole network: ``blocks`` in order, then ``head``; ``aux`` heads
-    attached after the blocks they name."""
-
-    name: str
-    variant: Variant
-    in_channels: int
-    blocks: Tuple[Block, ...]
-    head: Head
-    aux: Tuple[AuxHead, ...] = field(default=())
-
-    @property
-    def num_classes(self) -> int:
-        return self.head.num_classes
-
-    def block(self, name: str) -> Block:
-        for b in self.blocks:
-            if b.name == name:
-                return b
-        raise KeyError(name)
-
-
-def _check_positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-
-
-def _check_rate(name: str, value) -> None:
-    if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a float in [0, 1), got {value!r}.")
 
 
 def googlenet_spec(
@@ -376,7 +232,7 @@ def googlenet_spec(
     # Stem: conv1 7x7/2 -> pool -> (LRN) -> conv2 1x1 -> conv3 3x3 -> (LRN) -> pool.
     blocks.append(Conv("conv1", c, conv1.output[2], conv1.patch, conv1.stride, conv1.patch // 2))
     c = conv1.output[2]
-    blocks.append(Pool("maxpool1", "max", 3, 2))
+    blocks.append(Pool("maxpool1", "max", 3, 2, ceil_mode=True))
     if v.lrn:
         blocks.append(LRN("lrn1"))
     blocks.append(Conv("conv2", c, conv23.c3x3_reduce, 1))
@@ -384,7 +240,7 @@ def googlenet_spec(
     c = conv23.c3x3
     if v.lrn:
         blocks.append(LRN("lrn2"))
-    blocks.append(Pool("maxpool2", "max", 3, 2))
+    blocks.append(Pool("maxpool2", "max", 3, 2, ceil_mode=True))
 
     for r in table:
         if r.type == "inception":
@@ -397,7 +253,7 @@ def googlenet_spec(
         elif r.type == "max pool" and r.name in ("maxpool3", "maxpool4"):
             # torchvision's maxpool4 is 2x2/2: same 14 -> 7 output, other windows.
             k = v.maxpool4_kernel if r.name == "maxpool4" else r.patch
-            blocks.append(Pool(r.name, "max", k, r.stride))
+            blocks.append(Pool(r.name, "max", k, r.stride, ceil_mode=True))
 
     fc = rows["fc"]
     del fc  # the classifier's width is num_classes, not the table's 1000
@@ -407,16 +263,34 @@ def googlenet_spec(
     if aux_logits:
         names = [b.name for b in blocks]
         aux = tuple(
-            AuxHead(
-                aux_name, after, _block_out_channels(blocks[names.index(after)]),
-                num_classes, pool=v.aux_pool, dropout=aux_dropout,
-            )
+            googlenet_aux(aux_name, after, _block_out_channels(blocks[names.index(after)]),
+                          num_classes, v.aux_pool, aux_dropout)
             for aux_name, after in AUX_AFTER.items()
         )
-    return NetworkSpec("googlenet", v, in_channels, tuple(blocks), head, aux)
+    return NetworkSpec("googlenet", in_channels, 224, tuple(blocks), head, aux, v.style,
+                       v.description, variant=v)
 
 
-def _block_out_channels(block: Block) -> int:
+def googlenet_aux(name: str, after: str, in_channels: int, num_classes: int,
+                  pool: str = "avg5s3", dropout: float = 0.7) -> AuxHead:
+    """An auxiliary classifier (paper, section 5): pool -> 1x1 conv 128 ->
+    flatten (C, H, W) -> fc1 1024 + ReLU -> dropout -> fc2 ``num_classes``.
+
+    The pool is the paper's 5x5/3 average pool (``pool="avg5s3"``) or
+    torchvision's adaptive average pool to 4x4 (``"adaptive4"``); the two
+    agree in output size at 224 and 256 input, not in the windows they average.
+    """
+    if pool == "adaptive4":
+        p = Pool("avg", output_size=4, name="pool")
+    elif pool == "avg5s3":
+        p = Pool("avg", 5, 3, name="pool")
+    else:
+        raise ValueError(f"unknown auxiliary pool {pool!r}")
+    return AuxHead(name, after, in_channels, (p, Conv("conv", in_channels, 128, 1)), num_classes,
+                   fc_name="fc2", dropout=dropout, flatten="chw", hidden=(("fc1", 1024),))
+
+
+def _block_out_channels(block) -> int:
     if isinstance(block, (Conv, InceptionBlock)):
         return block.out_channels
     raise TypeError(f"auxiliary heads attach to conv or inception blocks, not {block!r}")

@@ -11,12 +11,14 @@ row) that the tests check and that the chapters show with
 * Table 1 of the paper against the spec, each mismatch investigated:
   :func:`table1_report`, :data:`TABLE1_NOTES`, :func:`solve_table1_row`,
   :func:`conv1_hypotheses`.
-* Layer-by-layer parameter counts in the analytic counter, PyTorch and Keras:
-  :func:`layer_crosscheck`; the two frameworks' own summaries:
-  :func:`model_summaries`.
-* The slides' Keras summary (8,222,063 parameters, 512 non-trainable):
-  :data:`SLIDES_SUMMARY`, :class:`SummaryConfig`, :func:`summary_params`,
-  :func:`search_summary_configs`, :func:`slides_reconciliation`.
+* Re-exported from where they live: layer-by-layer parameter counts in the
+  analytic counter, PyTorch and Keras, :func:`layer_crosscheck`, and the two
+  frameworks' own summaries, :func:`model_summaries`
+  (:mod:`inception.crosscheck`); the slides' Keras summary (8,222,063
+  parameters, 512 non-trainable), :data:`SLIDES_SUMMARY`,
+  :class:`SummaryConfig`, :func:`summary_params`,
+  :func:`search_summary_configs`, :func:`slides_reconciliation`
+  (:mod:`inception.slides_summary`).
 * A few training steps in both frameworks from the same weights:
   :func:`tiny_training_run`.
 
@@ -26,10 +28,9 @@ parts run without torch or TensorFlow.
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .counting import (
     _close,
@@ -40,6 +41,14 @@ from .counting import (
     inception_cost,
     table1_comparison,
     totals,
+)
+from .overview import naive_vs_reduced
+from .slides_summary import (  # noqa: F401 (moved; chapter 6)
+    SLIDES_SUMMARY,
+    SummaryConfig,
+    search_summary_configs,
+    slides_reconciliation,
+    summary_params,
 )
 from .spec import (
     LRN,
@@ -73,6 +82,19 @@ __all__ = [
 ]
 
 Row = Dict[str, object]
+
+_CROSSCHECK = ("layer_crosscheck", "model_summaries")
+
+
+def __getattr__(name):
+    """``analysis.layer_crosscheck`` and ``analysis.model_summaries`` live in
+    :mod:`inception.crosscheck`; loaded on first use, since they import both
+    frameworks and the rest of this module needs neither."""
+    if name in _CROSSCHECK:
+        from . import crosscheck
+
+        return getattr(crosscheck, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------
@@ -143,21 +165,16 @@ def naive_network_totals(spec: Optional[NetworkSpec] = None, input_size=224) -> 
     each pool branch passes its input through, so channels pile up from block
     to block. Returns the blocks' parameters and MACs (biases as the variant),
     the channels leaving the last block, and the same numbers for the real
-    (reduced) blocks."""
+    (reduced) blocks. The blocks only: the whole network, stem and classifier
+    included, is :func:`inception.overview.naive_network_totals`; both sum the
+    one chain of :func:`inception.overview.naive_vs_reduced`."""
     spec = spec or googlenet_spec("paper", aux_logits=False)
-    bias = not spec.variant.batch_norm
-    c = None
-    params = macs = 0
-    for b, h, w in _inception_blocks(spec, input_size):
-        cin = b.in_channels if c is None else c
-        cost = inception_cost(h, w, cin, b.c1x1, b.c3x3_reduce, b.c3x3, b.c5x5_reduce, b.c5x5, b.pool_proj,
-                              reduced=False, branch3_kernel=b.branch3_kernel, bias=bias)
-        params += cost["params"]
-        macs += cost["macs"]
-        c = cost["out_channels"]
-    real = reduction_savings(spec, input_size)[-1]
-    return {"naive_params": params, "naive_macs": macs, "naive_out_channels": c,
-            "reduced_params": real["reduced_params"], "reduced_macs": real["reduced_macs"],
+    rows = naive_vs_reduced(input_size=input_size, spec=spec)
+    return {"naive_params": sum(r["naive params"] for r in rows),
+            "naive_macs": sum(r["naive MACs"] for r in rows),
+            "naive_out_channels": rows[-1]["naive out"],
+            "reduced_params": sum(r["reduced params"] for r in rows),
+            "reduced_macs": sum(r["reduced MACs"] for r in rows),
             "reduced_out_channels": spec.head.in_channels}
 
 
@@ -514,303 +531,6 @@ def table1_report(explain: bool = True) -> List[Row]:
 
 
 # --------------------------------------------------------------------------
-# Frameworks: per-layer cross-check and summaries
-# --------------------------------------------------------------------------
-
-
-def _torch_layer_params(model, name: str) -> int:
-    module = model.get_submodule(name)
-    n = sum(p.numel() for p in module.parameters(recurse=False))
-    n += sum(b.numel() for bn, b in module.named_buffers(recurse=False) if bn != "num_batches_tracked")
-    return int(n)
-
-
-def layer_crosscheck(variant: str = "paper", num_classes: int = 1000, aux_logits: bool = True,
-                     input_size: int = 224, torch_model=None, keras_model=None) -> List[Row]:
-    """Parameters of every layer with weights in the analytic counter, the
-    PyTorch model and the Keras model (built here unless given).
-
-    PyTorch: the module's parameters plus its batch-norm running statistics
-    (buffers; ``num_batches_tracked`` left out). Keras: ``layer.count_params()``
-    (trainable and non-trainable weights). The last row sums everything.
-    """
-    spec = googlenet_spec(variant, num_classes, aux_logits)
-    if torch_model is None:
-        from . import torch as it
-
-        torch_model = it.googlenet(variant, num_classes, aux_logits, input_size=input_size)
-    if keras_model is None:
-        from . import keras as ik
-
-        keras_model = ik.googlenet(variant, num_classes, aux_logits, input_size=input_size)
-    rows = []
-    for layer in count_layers(spec, input_size):
-        t = _torch_layer_params(torch_model, layer.name)
-        k = int(keras_model.get_layer(layer.name).count_params())
-        rows.append({"layer": layer.name, "kind": layer.kind, "analytic": layer.params, "pytorch": t,
-                     "keras": k, "match": layer.params == t == k})
-    tot = {key: sum(r[key] for r in rows) for key in ("analytic", "pytorch", "keras")}
-    rows.append({"layer": "total", "kind": "", **tot, "match": all(r["match"] for r in rows)})
-    return rows
-
-
-def model_summaries(variant: str = "paper", num_classes: int = 1000, aux_logits: bool = True,
-                    input_size: int = 224, torch_depth: int = 1, torch_model=None, keras_model=None) -> Row:
-    """torchinfo's summary of the PyTorch model and Keras' ``model.summary()``,
-    as text, with the totals each reports.
-
-    Returns ``torch_text``, ``keras_text``, ``torch_total`` (torchinfo's
-    "Total params": parameters only), ``torch_buffers`` (batch-norm running
-    statistics, which torchinfo does not count), ``keras_total``,
-    ``keras_trainable``, ``keras_non_trainable``.
-    """
-    import numpy as np
-    import torchinfo
-
-    if torch_model is None:
-        from . import torch as it
-
-        torch_model = it.googlenet(variant, num_classes, aux_logits, input_size=input_size)
-    if keras_model is None:
-        from . import keras as ik
-
-        keras_model = ik.googlenet(variant, num_classes, aux_logits, input_size=input_size)
-    stats = torchinfo.summary(torch_model, input_size=(1, 3, input_size, input_size), depth=torch_depth,
-                              col_names=("output_size", "num_params"), verbose=0, device="cpu")
-    buffers = sum(b.numel() for n, b in torch_model.named_buffers() if not n.endswith("num_batches_tracked"))
-    lines: List[str] = []
-    keras_model.summary(print_fn=lambda s, **kw: lines.append(s), line_length=110)
-    return {
-        "torch_text": str(stats),
-        "keras_text": "\n".join(lines),
-        "torch_total": int(stats.total_params),
-        "torch_buffers": int(buffers),
-        "keras_total": int(keras_model.count_params()),
-        "keras_trainable": int(sum(int(np.prod(w.shape)) for w in keras_model.trainable_weights)),
-        "keras_non_trainable": int(sum(int(np.prod(w.shape)) for w in keras_model.non_trainable_weights)),
-    }
-
-
-# --------------------------------------------------------------------------
-# The slides' Keras summary
-# --------------------------------------------------------------------------
-
-#: The Keras ``model.summary()`` totals shown on the slides (UC Merced:
-#: 256x256 images, 21 classes).
-SLIDES_SUMMARY = {"params": 8_222_063, "non_trainable": 512, "input_size": 256, "num_classes": 21}
-
-
-@dataclass(frozen=True)
-class SummaryConfig:
-    """One way a Keras GoogLeNet might have been written, for counting.
-
-    The trunk is Table 1's (stem, nine Inception blocks); what varies:
-
-    Attributes:
-        branch3_kernel: the "5x5" branch's kernel (3 in torchvision's port).
-        conv_bias: convolutions have biases.
-        stem_conv2: the stem has the 1x1 ``conv2`` before ``conv3``.
-        batch_norm: names of the conv layers followed by a batch norm
-            (``"conv1"``, ``"conv3"``, ``"aux1.conv"``, ...), or ``("all",)``.
-            A Keras batch norm has 4 weights per channel, 2 of them
-            non-trainable (the moving mean and variance).
-        bn_replaces_bias: a conv followed by batch norm has no bias.
-        aux: which auxiliary heads exist (``"aux1"`` on inception4a,
-            ``"aux2"`` on inception4d).
-        aux_grid: side of the grid an auxiliary head flattens (4 for a 5x5/3
-            average pool on 14x14 or 16x16).
-        aux_conv: its 1x1 conv's channels (0: no conv, the pooled map is
-            flattened directly).
-        aux_units: its hidden fully connected layer's units.
-        aux_shared_dense: both heads call the *same* Dense layers (a
-            functional-API slip that Keras counts once).
-        head: ``"gap"`` (global average pool -> FC), ``"flatten"`` (the
-            ``head_grid`` x ``head_grid`` x 1024 map flattened -> FC) or
-            ``"gap+fc"`` (GAP -> FC ``head_hidden`` -> FC).
-    """
-
-    branch3_kernel: int = 5
-    conv_bias: bool = True
-    stem_conv2: bool = True
-    batch_norm: Tuple[str, ...] = ()
-    bn_replaces_bias: bool = False
-    aux: Tuple[str, ...] = ("aux1", "aux2")
-    aux_grid: int = 4
-    aux_conv: int = 128
-    aux_units: int = 1024
-    aux_shared_dense: bool = False
-    head: str = "gap"
-    head_grid: int = 1
-    head_hidden: int = 1024
-
-    def describe(self) -> str:
-        """A short description of how this configuration departs from ours
-        (the ``paper`` variant with both auxiliary heads)."""
-        base = SummaryConfig()
-        parts = []
-        for f, v in asdict(self).items():
-            if v != getattr(base, f):
-                parts.append(f"{f}={v!r}")
-        return ", ".join(parts) or "ours (paper variant, both aux heads)"
-
-
-def _conv_bn(cin: int, cout: int, k: int, name: str, cfg: SummaryConfig) -> Tuple[int, int]:
-    bn = "all" in cfg.batch_norm or name in cfg.batch_norm
-    bias = cfg.conv_bias and not (bn and cfg.bn_replaces_bias)
-    p = k * k * cin * cout + (cout if bias else 0)
-    return p + (4 * cout if bn else 0), (2 * cout if bn else 0)
-
-
-@lru_cache(maxsize=None)
-def _paper_spec(num_classes: int) -> NetworkSpec:
-    return googlenet_spec("paper", num_classes, aux_logits=True)
-
-
-@lru_cache(maxsize=None)
-def _trunk_params(branch3_kernel: int, conv_bias: bool, stem_conv2: bool, batch_norm: Tuple[str, ...],
-                  bn_replaces_bias: bool) -> Tuple[int, int]:
-    """(total, non-trainable) of the stem and the Inception blocks."""
-    cfg = SummaryConfig(branch3_kernel, conv_bias, stem_conv2, batch_norm, bn_replaces_bias)
-    spec = _paper_spec(1000)
-    total = nt = 0
-    for b in spec.blocks:
-        if isinstance(b, Conv):
-            if b.name == "conv2" and not stem_conv2:
-                continue
-            cin = spec.block("conv1").out_channels if (b.name == "conv3" and not stem_conv2) else b.in_channels
-            p, n = _conv_bn(cin, b.out_channels, b.kernel, b.name, cfg)
-        elif isinstance(b, InceptionBlock):
-            p = n = 0
-            for c in b.convs():
-                k = branch3_kernel if c.name == "branch3.1" else c.kernel
-                pc, nc = _conv_bn(c.in_channels, c.out_channels, k, f"{b.name}.{c.name}", cfg)
-                p, n = p + pc, n + nc
-        else:
-            continue
-        total, nt = total + p, nt + n
-    return total, nt
-
-
-def summary_params(config: SummaryConfig = SummaryConfig(), num_classes: int = 21) -> Tuple[int, int]:
-    """Total and non-trainable weights of a Keras model built as ``config``
-    describes (on Table 1's filter numbers), as ``model.summary()`` reports
-    them. The input size enters only through ``aux_grid`` and ``head_grid``."""
-    spec = _paper_spec(num_classes)
-    total, nt = _trunk_params(config.branch3_kernel, config.conv_bias, config.stem_conv2,
-                              tuple(config.batch_norm), config.bn_replaces_bias)
-    shared_done = False
-    for a in spec.aux:
-        if a.name not in config.aux:
-            continue
-        if config.aux_conv:
-            p, n = _conv_bn(a.in_channels, config.aux_conv, 1, f"{a.name}.conv", config)
-            total, nt = total + p, nt + n
-            flat = config.aux_conv * config.aux_grid ** 2
-        else:
-            flat = a.in_channels * config.aux_grid ** 2
-        if config.aux_shared_dense and shared_done:
-            continue
-        u = config.aux_units
-        total += flat * u + u + u * num_classes + num_classes
-        shared_done = True
-    c = spec.head.in_channels
-    if config.head == "gap":
-        total += c * num_classes + num_classes
-    elif config.head == "flatten":
-        total += c * config.head_grid ** 2 * num_classes + num_classes
-    elif config.head == "gap+fc":
-        hdn = config.head_hidden
-        total += c * hdn + hdn + hdn * num_classes + num_classes
-    else:
-        raise ValueError(f"head must be 'gap', 'flatten' or 'gap+fc', got {config.head!r}.")
-    return total, nt
-
-
-def _search_space() -> Iterable[SummaryConfig]:
-    bn_sets = [(), ("conv1", "conv3"), ("conv2", "conv3"), ("aux1.conv", "aux2.conv"), ("all",)]
-    heads = [("gap", 1, 1024), ("flatten", 2, 1024), ("flatten", 7, 1024), ("flatten", 8, 1024),
-             ("gap+fc", 1, 1024)]
-    for (k5, bias, conv2, bn, bn_rb, aux, grid, aconv, units, shared, head) in itertools.product(
-            (5, 3), (True, False), (True, False), bn_sets, (False, True),
-            ((), ("aux1",), ("aux2",), ("aux1", "aux2")), range(1, 9), (128, 0),
-            (256, 512, 1024, 2048), (False, True), heads):
-        if bn == ("conv2", "conv3") and not conv2:
-            continue
-        if bn == () and bn_rb:
-            continue
-        if not aux and (grid != 4 or aconv != 128 or units != 1024 or shared):
-            continue
-        if shared and len(aux) < 2:
-            continue
-        yield SummaryConfig(k5, bias, conv2, bn, bn_rb, aux, grid, aconv, units, shared,
-                            head[0], head[1], head[2])
-
-
-def search_summary_configs(target_params: int = SLIDES_SUMMARY["params"],
-                           target_non_trainable: int = SLIDES_SUMMARY["non_trainable"],
-                           num_classes: int = SLIDES_SUMMARY["num_classes"],
-                           top: int = 10) -> Row:
-    """Search the configurations of :class:`SummaryConfig` (the cross product
-    of the options listed in its docstring; ``searched`` says how many) for one whose Keras
-    summary would read ``target_params`` total and ``target_non_trainable``
-    non-trainable weights.
-
-    Returns ``searched`` (how many configurations), ``exact`` (those matching
-    both numbers) and ``nearest`` (the ``top`` closest in total among those
-    with the right non-trainable count), each row ``config``, ``params``,
-    ``non_trainable``, ``difference`` (config minus target).
-    """
-    exact, near = [], []
-    n = 0
-    for cfg in _search_space():
-        n += 1
-        p, nt = summary_params(cfg, num_classes)
-        if nt != target_non_trainable:
-            continue
-        row = {"config": cfg, "params": p, "non_trainable": nt, "difference": p - target_params}
-        if p == target_params:
-            exact.append(row)
-        near.append(row)
-    near.sort(key=lambda r: (abs(r["difference"]), r["config"].describe()))
-    return {"searched": n, "exact": exact, "nearest": near[:top]}
-
-
-def slides_reconciliation(input_size: int = SLIDES_SUMMARY["input_size"],
-                          num_classes: int = SLIDES_SUMMARY["num_classes"]) -> List[Row]:
-    """Named configurations beside the slides' Keras summary.
-
-    Each row: ``model``, ``params``, ``non_trainable``, ``difference`` (model
-    minus slides). Our builders' numbers come from the analytic counter
-    (tested equal to both frameworks); the others from :func:`summary_params`.
-    """
-    target = SLIDES_SUMMARY["params"]
-    rows = []
-    for label, variant, aux in (("ours, paper variant, both aux heads", "paper", True),
-                                ("ours, paper variant, no aux heads", "paper", False),
-                                ("ours, bn variant (torchvision), both aux heads", "bn", True),
-                                ("ours, bn variant (torchvision), no aux heads", "bn", False)):
-        t = totals(googlenet_spec(variant, num_classes, aux), input_size)
-        rows.append({"model": label, "params": t.params, "non_trainable": t.non_trainable,
-                     "difference": t.params - target})
-    named = [
-        ("paper + batch norm instead of LRN (after conv1, conv3), both aux heads",
-         SummaryConfig(batch_norm=("conv1", "conv3"))),
-        ("paper + batch norm instead of LRN, aux1 only",
-         SummaryConfig(batch_norm=("conv1", "conv3"), aux=("aux1",))),
-        ("paper + batch norm instead of LRN, no aux heads",
-         SummaryConfig(batch_norm=("conv1", "conv3"), aux=())),
-        ("paper + batch norm instead of LRN, both aux heads sharing their Dense layers",
-         SummaryConfig(batch_norm=("conv1", "conv3"), aux_shared_dense=True)),
-    ]
-    for label, cfg in named:
-        p, nt = summary_params(cfg, num_classes)
-        rows.append({"model": label, "params": p, "non_trainable": nt, "difference": p - target})
-    rows.append({"model": "the slides' Keras summary", "params": target,
-                 "non_trainable": SLIDES_SUMMARY["non_trainable"], "difference": 0})
-    return rows
-
-
-# --------------------------------------------------------------------------
 # A few training steps in both frameworks
 # --------------------------------------------------------------------------
 
@@ -899,10 +619,12 @@ def tiny_training_run(
 
 
 def _torch_steps(tm, opt, xt, yt, ce, steps, aux_weight, rows) -> None:
+    from .train.torch_engine import training_loss  # the objective the engine trains
+
     for s in range(steps):
-        main, a1, a2 = tm(xt)
-        parts = [ce(main, yt), ce(a1, yt), ce(a2, yt)]
-        loss = parts[0] + aux_weight * (parts[1] + parts[2])
+        outputs = tm(xt)
+        loss, _ = training_loss(outputs, yt, aux_weight)
+        parts = [ce(o, yt) for o in outputs]  # each head's cross-entropy, for the table
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -296,7 +296,8 @@ def widening_cost(height: int = 28, width: int = 28, channels: int = 128, factor
     return {"before": before, "after": after, "ratio": after // before}
 
 
-def naive_vs_reduced(table: Sequence[TableRow] = TABLE1, input_size: int = 224) -> List[Dict[str, Any]]:
+def naive_vs_reduced(table: Sequence[TableRow] = TABLE1, input_size: int = 224,
+                     spec: Optional[NetworkSpec] = None) -> List[Dict[str, Any]]:
     """Each Inception block of GoogLeNet built naively and with reductions.
 
     The naive module (the paper's Figure 2a) applies the 1x1, 3x3 and 5x5
@@ -305,9 +306,12 @@ def naive_vs_reduced(table: Sequence[TableRow] = TABLE1, input_size: int = 224) 
     hands all its input channels on *plus* its convolutions' outputs, so the
     width only grows. The filter numbers are Table 1's (#1x1, #3x3, #5x5);
     the grid sizes are GoogLeNet's. Costs from
-    :func:`inception.counting.inception_cost`.
+    :func:`inception.counting.inception_cost`, biases as the spec's
+    convolutions have them. ``spec``: another GoogLeNet spec than the
+    ``paper`` variant of ``table``.
     """
-    spec = googlenet_spec("paper", aux_logits=False, table=tuple(table))
+    spec = spec or googlenet_spec("paper", aux_logits=False, table=tuple(table))
+    bias = spec.style.conv_bias
     shapes = {b.name: b.output_shape for b in count_blocks(spec, input_size)}
     rows = []
     naive_in = None
@@ -318,8 +322,9 @@ def naive_vs_reduced(table: Sequence[TableRow] = TABLE1, input_size: int = 224) 
         if naive_in is None:
             naive_in = block.in_channels
         args = (block.c1x1, block.c3x3_reduce, block.c3x3, block.c5x5_reduce, block.c5x5, block.pool_proj)
-        naive = inception_cost(h, w, naive_in, *args, reduced=False)
-        red = inception_cost(h, w, block.in_channels, *args, reduced=True)
+        k = block.branch3_kernel
+        naive = inception_cost(h, w, naive_in, *args, reduced=False, branch3_kernel=k, bias=bias)
+        red = inception_cost(h, w, block.in_channels, *args, reduced=True, branch3_kernel=k, bias=bias)
         rows.append({
             "block": block.name,
             "grid": f"{h}x{w}",
@@ -359,7 +364,9 @@ def naive_network_totals(table: Sequence[TableRow] = TABLE1, input_size: int = 2
                          num_classes: int = 1000) -> Dict[str, int]:
     """Whole-network parameters and MACs: GoogLeNet as built (no auxiliary
     heads) and the same network with every Inception block naive (same stem,
-    a classifier on the naive network's final width)."""
+    a classifier on the naive network's final width). The Inception blocks
+    alone: :func:`inception.analysis.naive_network_totals`, from the same
+    chain (:func:`naive_vs_reduced`)."""
     spec = googlenet_spec("paper", num_classes=num_classes, aux_logits=False, table=tuple(table))
     blocks = count_blocks(spec, input_size)
     stem = [b for b in blocks if b.kind == "conv"]

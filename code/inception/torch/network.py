@@ -89,6 +89,7 @@ class InceptionNet(nn.Module):
         self.dropout = nn.Dropout(spec.head.dropout)
         _add_at(self, spec.head.fc_name, nn.Linear(spec.head.in_channels, spec.head.num_classes))
         self._aux_after = {a.after: a.name for a in spec.aux}
+        self._order = [b.name for b in spec.blocks]  # the blocks' module paths, in forward order
         if init_weights:
             self.reset_parameters()
 
@@ -135,10 +136,10 @@ class InceptionNet(nn.Module):
         logits (empty when they are off)."""
         x = self._transform_input(x)
         aux_out = []
-        for block in self.spec.blocks:
-            x = self.get_submodule(block.name)(x)
-            if self.aux_logits and block.name in self._aux_after:
-                aux_out.append(self.get_submodule(self._aux_after[block.name])(x))
+        for name in self._order:
+            x = self.get_submodule(name)(x)
+            if self.aux_logits and name in self._aux_after:
+                aux_out.append(self.get_submodule(self._aux_after[name])(x))
         return x, aux_out
 
     def forward_head(self, features: Tensor) -> Tensor:

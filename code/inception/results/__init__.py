@@ -1,0 +1,97 @@
+"""Results on UC Merced, read from the committed run records (chapter 7).
+
+Three modules, one job each: :mod:`~inception.results.records` (run records
+on disk, the data set, CAMs), :mod:`~inception.results.tables` and
+:mod:`~inception.results.figures`; every name is re-exported here.
+
+The training runs (``python -m inception.train``, queued by
+``data/runs/run_all.sh``) leave a small record per run under
+``data/runs/<name>/``: ``record.json`` (configuration, learning curve, test
+metrics, timings), ``predictions.json`` (every test image's top-5) and, once
+computed with :func:`compute_cams`, ``cams.json`` (class activation maps of a
+few test images). No weights and no images are committed. Everything here
+reads those files, so the chapter renders anywhere, and degrades to a note
+where a run has not finished or the images are not on the machine.
+
+* Loading: :func:`load_runs`, :data:`EXPECTED_RUNS`, :func:`runs_status`.
+* Tables: :func:`summary_rows`, :func:`recipe_rows`, :func:`command_line`,
+  :func:`targets_rows`, :func:`slides_rows` (against :data:`SLIDES`),
+  :func:`seed_spread`, :func:`aux_comparison`, :func:`top_confusions`,
+  :func:`misclassified`.
+* Why the slides' run fell short, from our learning curve:
+  :func:`first_epoch_reaching`, :func:`slides_explanation`.
+* Figures (matplotlib, not displayed; show them with
+  :func:`inception.book.show`): :func:`plot_learning_curves`,
+  :func:`plot_confusion`, :func:`plot_per_class`, :func:`plot_gallery`,
+  :func:`plot_class_grid`, :func:`plot_size_histogram`, :func:`plot_cams`.
+* The data set: :func:`image_sizes` (headers, or :data:`ODD_SIZES` when the
+  images are absent), :func:`size_summary`, :func:`class_counts`.
+* Class activation maps: :func:`compute_cams` (needs the run's checkpoint),
+  :func:`read_cams`.
+* Every number the chapter quotes: :func:`quoted_numbers` (tests compare it
+  with the chapter's glued values).
+
+A figure function returns ``None`` when what it needs is missing;
+:func:`missing_note` says why, in a sentence for the reader.
+"""
+
+
+from .figures import *  # noqa: F401,F403
+from .records import *  # noqa: F401,F403
+from .tables import *  # noqa: F401,F403
+from .records import _select_cam_images  # noqa: F401 (tests)
+
+__all__ = [
+    "RunSpec",
+    "Run",
+    "EXPECTED_RUNS",
+    "SLIDES",
+    "TARGETS",
+    "PUBLISHED",
+    "ODD_SIZES",
+    "FINETUNE_RECIPE",
+    "SCRATCH_RECIPE",
+    "gpu_plan",
+    "default_runs_dir",
+    "find_images",
+    "load_runs",
+    "runs_status",
+    "run_label",
+    "final_train_accuracy",
+    "summary_rows",
+    "recipe_rows",
+    "command_line",
+    "targets_rows",
+    "slides_rows",
+    "first_epoch_reaching",
+    "slides_explanation",
+    "seed_spread",
+    "aux_comparison",
+    "per_class_recall",
+    "top_confusions",
+    "misclassified",
+    "image_sizes",
+    "size_summary",
+    "class_counts",
+    "compute_cams",
+    "read_cams",
+    "quoted_numbers",
+    "missing_note",
+    "pct",
+    "show_photos",
+    "plot_learning_curves",
+    "plot_confusion",
+    "plot_per_class",
+    "plot_gallery",
+    "plot_class_grid",
+    "plot_size_histogram",
+    "plot_cams",
+    "EVAL_SIZES",
+    "read_resolutions",
+    "chosen_eval_size",
+    "best_val_sizes",
+    "resolution_rows",
+    "plot_resolutions",
+]
+
+

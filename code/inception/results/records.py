@@ -1,0 +1,455 @@
+"""Run records on disk: the expected runs and the numbers they are judged by,
+loading and status, the data set's image sizes, class activation maps
+(:func:`compute_cams` writes ``cams.json`` beside a run's record)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ..data._base import CLASSES, IMAGENET_MEAN, IMAGENET_STD, IMAGES_PER_CLASS, repo_root
+
+PathLike = Union[str, Path]
+
+
+# --------------------------------------------------------------------------
+# What the chapter expects, and the numbers it compares against
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A run the chapter expects (``data/runs/run_all.sh`` queues them in this order)."""
+
+    name: str
+    framework: str
+    seed: int
+    aux: bool
+    role: str
+
+
+#: The from-scratch runs behind the chapter, most important first.
+EXPECTED_RUNS: Tuple[RunSpec, ...] = (
+    RunSpec("torch-bn128-seed0", "torch", 0, True, "the recipe, PyTorch"),
+    RunSpec("keras-bn128-seed0", "keras", 0, True, "the recipe, Keras"),
+    RunSpec("torch-bn128-seed1", "torch", 1, True, "second seed"),
+    RunSpec("torch-bn128-noaux-seed0", "torch", 0, False, "without auxiliary heads"),
+)
+MAIN_RUN = EXPECTED_RUNS[0].name
+KERAS_RUN = EXPECTED_RUNS[1].name
+NOAUX_RUN = EXPECTED_RUNS[3].name
+
+#: The course slides' results on UC Merced (accuracy, as fractions).
+SLIDES: Dict[str, Dict[str, float]] = {
+    "pretrained": {"train": 0.88, "test": 0.70},
+    "scratch": {"train": 0.6578, "test": 0.4505},
+}
+
+#: Test top-1 targets of this project (issue 9), per framework.
+TARGETS: Dict[str, float] = {"torch": 0.95, "keras": 0.94}
+
+#: Published GoogLeNet accuracies on UC Merced (Castelluccio et al. 2015,
+#: cross-validated, full-size inputs): about 92% from scratch, about 97%
+#: fine-tuned from ImageNet weights. Quoted, not measured here.
+PUBLISHED: Dict[str, float] = {"scratch": 0.92, "finetuned": 0.97}
+
+#: The from-scratch recipe of :data:`EXPECTED_RUNS` (``RECIPE`` in
+#: ``data/runs/run_all.sh``; a test checks they agree): the batch-norm
+#: variant at 128x128, SGD with Nesterov momentum, one-cycle schedule peaking
+#: at 0.1, weight decay 5e-4, label smoothing 0.1, 70 epochs.
+SCRATCH_RECIPE: Dict[str, Any] = {
+    "variant": "bn", "image_size": 128, "batch_size": 32, "epochs": 70, "optimizer": "sgd", "lr": 0.1,
+    "schedule": "onecycle", "weight_decay": 5e-4, "label_smoothing": 0.1,
+}
+
+#: The ImageNet fine-tuning recipe the chapter proposes for a GPU (not run here).
+FINETUNE_RECIPE: Dict[str, Any] = {
+    "framework": "torch", "variant": "bn", "pretrained": "imagenet", "image_size": 224, "batch_size": 64,
+    "epochs": 15, "optimizer": "sgd", "lr": 0.01, "schedule": "cosine", "warmup_epochs": 1.0,
+    "weight_decay": 1e-4, "label_smoothing": 0.1, "seed": 0,
+}
+
+#: The 44 UC Merced images that are not 256x256: stem -> (width, height), read
+#: from the image headers (``tests/test_results.py`` re-reads them when the
+#: images are present). The other 2,056 are 256x256.
+ODD_SIZES: Dict[str, Tuple[int, int]] = {
+    "airplane/airplane55": (253, 256), "airplane/airplane59": (256, 253), "airplane/airplane76": (253, 256),
+    "baseballdiamond/baseballdiamond15": (256, 253), "baseballdiamond/baseballdiamond35": (252, 256),
+    "baseballdiamond/baseballdiamond45": (250, 256), "baseballdiamond/baseballdiamond93": (256, 255),
+    "beach/beach57": (252, 256), "buildings/buildings96": (247, 247),
+    "golfcourse/golfcourse04": (256, 251), "golfcourse/golfcourse05": (256, 251),
+    "golfcourse/golfcourse06": (256, 251), "golfcourse/golfcourse07": (256, 251),
+    "harbor/harbor10": (257, 257), "harbor/harbor43": (253, 256), "intersection/intersection99": (249, 256),
+    "mobilehomepark/mobilehomepark22": (253, 256), "mobilehomepark/mobilehomepark23": (253, 256),
+    "mobilehomepark/mobilehomepark24": (253, 256), "mobilehomepark/mobilehomepark33": (256, 253),
+    "overpass/overpass59": (256, 254), "overpass/overpass62": (255, 256), "overpass/overpass64": (247, 247),
+    "overpass/overpass65": (247, 247), "overpass/overpass66": (247, 247), "overpass/overpass67": (247, 247),
+    "overpass/overpass68": (247, 247), "overpass/overpass69": (247, 247), "overpass/overpass70": (247, 247),
+    "overpass/overpass71": (247, 247), "parkinglot/parkinglot09": (255, 256),
+    "parkinglot/parkinglot20": (256, 247), "river/river30": (256, 251), "river/river83": (256, 249),
+    "runway/runway61": (254, 256), "runway/runway88": (256, 254),
+    "sparseresidential/sparseresidential22": (255, 256), "sparseresidential/sparseresidential45": (242, 256),
+    "sparseresidential/sparseresidential46": (250, 256), "storagetanks/storagetanks60": (256, 249),
+    "storagetanks/storagetanks62": (254, 256), "storagetanks/storagetanks63": (254, 256),
+    "tenniscourt/tenniscourt14": (247, 256), "tenniscourt/tenniscourt36": (255, 256),
+}
+COMMON_SIZE = (256, 256)
+
+_FRAMEWORK_NAMES = {"torch": "PyTorch", "keras": "Keras"}
+#: One colour per run, in the order of :func:`load_runs`, in every run plot.
+_RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+# --------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------
+
+
+class Run(tuple):
+    """A run: ``(record, predictions)`` (unpack it as a pair), plus ``.name``
+    and ``.path`` (its folder). ``predictions`` is ``None`` when the run has
+    no ``predictions.json``."""
+
+    def __new__(cls, record: Dict[str, Any], predictions: Optional[Dict[str, Any]], name: str = "",
+                path: Optional[PathLike] = None):
+        self = super().__new__(cls, (record, predictions))
+        self.name = name
+        self.path = Path(path) if path is not None else None
+        return self
+
+    @property
+    def record(self) -> Dict[str, Any]:
+        return self[0]
+
+    @property
+    def predictions(self) -> Optional[Dict[str, Any]]:
+        return self[1]
+
+
+Runs = Mapping[str, Run]
+
+
+def gpu_plan(data_dir: PathLike, out_root: PathLike, image_size: Optional[int] = None,
+             finetune: bool = True) -> List[Tuple[str, Dict[str, Any]]]:
+    """The runs the chapter's GPU switch trains: :data:`EXPECTED_RUNS` with
+    :data:`SCRATCH_RECIPE` (``image_size`` overrides its 128), then the
+    ImageNet fine-tuning run (:data:`FINETUNE_RECIPE`). Returns ``(name,
+    TrainConfig keyword arguments)`` pairs; each run resumes if its folder
+    holds one."""
+    plan = []
+    for spec in EXPECTED_RUNS:
+        kw = {**SCRATCH_RECIPE, "framework": spec.framework, "seed": spec.seed, "aux_logits": spec.aux}
+        if image_size:
+            kw["image_size"] = image_size
+        plan.append((spec.name, kw))
+    if finetune:
+        plan.append(("torch-bn224-imagenet-seed0", dict(FINETUNE_RECIPE)))
+    for name, kw in plan:
+        kw.update(data_dir=str(data_dir), out_dir=str(Path(out_root) / name), resume=True, progress="bar")
+    return plan
+
+
+#: Environment variable naming another folder of run records (default: ``data/runs`` of the checkout).
+ENV_RUNS_DIR = "INCEPTION_RUNS_DIR"
+
+
+def default_runs_dir() -> Path:
+    """``$INCEPTION_RUNS_DIR`` if set, else ``data/runs`` of the checkout holding
+    the package (``./data/runs`` outside a checkout)."""
+    import os
+
+    value = os.environ.get(ENV_RUNS_DIR, "").strip()
+    if value:
+        return Path(value).expanduser()
+    root = repo_root()
+    return (root if root is not None else Path.cwd()) / "data" / "runs"
+
+
+def find_images(data_dir: Optional[PathLike] = None) -> Optional[Path]:
+    """The folder holding UC Merced's class folders, or ``None`` when the images
+    are not on this machine (``data_dir``, ``$UCMERCED_DIR``, ``data/ucmerced``
+    or the shared JPEG copy next to the checkout are tried)."""
+    from ..data import DataError, find_data_dir
+    from ..data._base import env_data_dir, shared_copy_dir
+
+    if data_dir is not None:
+        candidates = [data_dir]
+    else:  # $UCMERCED_DIR or data/ucmerced when they exist, then the shared copy
+        candidates = [None] if (env_data_dir() is not None or _default_exists()) else []
+        candidates += [c for c in (shared_copy_dir(),) if c is not None]
+    for c in candidates:
+        try:
+            return find_data_dir(c)
+        except DataError:
+            continue
+    return None
+
+
+def _default_exists() -> bool:
+    from ..data._base import default_data_dir
+
+    return default_data_dir().is_dir()
+
+
+def _read_json(path: Path) -> Optional[Dict[str, Any]]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load_runs(root: Optional[PathLike] = None, finished_only: bool = True) -> Dict[str, Run]:
+    """The runs recorded under ``root`` (default :func:`default_runs_dir`).
+
+    Returns ``{name: Run(record, predictions)}``: the folders of ``root`` that
+    hold a ``record.json``, the :data:`EXPECTED_RUNS` first (in their order),
+    then any other in name order. With ``finished_only`` (the default) only
+    records whose status is ``finished`` and that have a test accuracy count;
+    a missing or unreadable ``root`` gives ``{}``.
+    """
+    root = Path(root) if root is not None else default_runs_dir()
+    if not root.is_dir():
+        return {}
+    found: Dict[str, Run] = {}
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        record = _read_json(d / "record.json")
+        if record is None:
+            continue
+        if finished_only and not _finished(record):
+            continue
+        found[d.name] = Run(record, _read_json(d / "predictions.json"), d.name, d)
+    order = [s.name for s in EXPECTED_RUNS if s.name in found]
+    order += [n for n in found if n not in order]
+    return {n: found[n] for n in order}
+
+
+def _finished(record: Mapping[str, Any]) -> bool:
+    return record.get("status") == "finished" and record.get("test_accuracy") is not None
+
+
+def runs_status(root: Optional[PathLike] = None) -> List[Dict[str, Any]]:
+    """One row per expected run (and any other recorded one): its role and
+    whether its record is in ``root``, finished or how far it got."""
+    all_runs = load_runs(root, finished_only=False)
+    rows = []
+    by_name = {s.name: s for s in EXPECTED_RUNS}
+    names = list(by_name) + [n for n in all_runs if n not in by_name]
+    for name in names:
+        run = all_runs.get(name)
+        spec = by_name.get(name)
+        if run is None:
+            status = "not recorded yet"
+        elif _finished(run.record):
+            status = f"finished ({len(run.record.get('epochs') or [])} epochs)"
+        else:
+            cfg = run.record.get("config") or {}
+            status = f"{run.record.get('status')} ({len(run.record.get('epochs') or [])} of {cfg.get('epochs')} epochs)"
+        rows.append({"run": name, "role": spec.role if spec else "other", "status": status})
+    return rows
+
+
+def _cfg(record: Mapping[str, Any]) -> Dict[str, Any]:
+    return dict(record.get("config") or {})
+
+
+def run_label(record: Mapping[str, Any]) -> str:
+    """``"PyTorch, seed 0"``, ``"Keras, seed 0"``, ``"PyTorch, seed 0, no aux"``..."""
+    cfg = _cfg(record)
+    fw = _FRAMEWORK_NAMES.get(record.get("framework") or cfg.get("framework"), str(record.get("framework")))
+    parts = [fw, f"seed {cfg.get('seed', 0)}"]
+    if not cfg.get("aux_logits", True):
+        parts.append("no aux")
+    if cfg.get("pretrained"):
+        parts.append("ImageNet")
+    return ", ".join(parts)
+
+
+def final_train_accuracy(record: Mapping[str, Any]) -> Optional[float]:
+    """Training accuracy of the last epoch: the main head in training mode, on
+    augmented images, averaged over the epoch (so below what the final
+    weights score on the un-augmented training images)."""
+    epochs = record.get("epochs") or []
+    return epochs[-1].get("train_accuracy") if epochs else None
+
+
+# --------------------------------------------------------------------------
+# The data set
+# --------------------------------------------------------------------------
+
+
+def image_sizes(data_dir: Optional[PathLike] = None) -> Dict[str, Tuple[int, int]]:
+    """Every image's (width, height): read from the file headers when
+    ``data_dir`` holds the images, else the documented sizes (256x256 except
+    :data:`ODD_SIZES`)."""
+    root = find_images(data_dir) if data_dir is not None else None
+    if root is None:
+        from ..data.split import canonical_stems
+
+        return {s: ODD_SIZES.get(s, COMMON_SIZE) for s in canonical_stems()}
+    from PIL import Image
+
+    from ..data.layout import scan
+
+    sizes = {}
+    for rec in scan(root, require_all_classes=False).records:
+        with Image.open(rec.path) as im:
+            sizes[rec.stem] = im.size
+    return sizes
+
+
+def size_summary(sizes: Mapping[str, Tuple[int, int]]) -> Dict[str, Any]:
+    """Counts per size, how many images are not 256x256, the smallest and
+    largest side, and the largest aspect distortion resizing them whole to a
+    square causes (``1 - short/long`` side)."""
+    from collections import Counter
+
+    counts = Counter(sizes.values())
+    odd = {s: wh for s, wh in sizes.items() if wh != COMMON_SIZE}
+    sides = [v for wh in sizes.values() for v in wh]
+    return {
+        "n_images": len(sizes),
+        "counts": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "n_odd": len(odd),
+        "n_sizes": len(counts),
+        "min_side": min(sides) if sides else None,
+        "max_side": max(sides) if sides else None,
+        "max_distortion": max((1 - min(wh) / max(wh) for wh in sizes.values()), default=0.0),
+        "odd_classes": sorted({s.split("/")[0] for s in odd}),
+    }
+
+
+def class_counts(data_dir: Optional[PathLike] = None) -> Dict[str, int]:
+    """Images per class: counted in ``data_dir`` when the images are there,
+    else the documented 100 per class."""
+    root = find_images(data_dir) if data_dir is not None else None
+    if root is None:
+        return {c: IMAGES_PER_CLASS for c in CLASSES}
+    from ..data.layout import scan
+
+    return dict(scan(root, require_all_classes=False).counts)
+
+
+def missing_note(what: str, need: str) -> str:
+    """A one-sentence note for the reader: ``what`` cannot be shown without ``need``."""
+    return f"({what} not shown: {need}.)"
+
+
+NO_IMAGES = ("the UC Merced images are not on this machine; set UCMERCED_DIR or run "
+             "`python -m inception.data download`")
+
+# --------------------------------------------------------------------------
+# Class activation maps
+# --------------------------------------------------------------------------
+
+CAMS_FORMAT = "inception-cams-v1"
+
+#: The classes made of houses and buildings, which differ mainly in density and layout.
+BUILT_UP = ("buildings", "denseresidential", "mediumresidential", "sparseresidential", "mobilehomepark")
+
+
+def _select_cam_images(predictions: Mapping[str, Any], n_correct: int, n_wrong: int) -> List[int]:
+    """Indices into the test predictions: the ``n_wrong`` most confident
+    mistakes, and ``n_correct`` right answers from evenly spread classes
+    (the most confident in each)."""
+    correct = np.asarray(predictions["correct"], dtype=bool)
+    true = np.asarray(predictions["true"])
+    prob = np.asarray([p[0] for p in predictions["top5_prob"]], dtype=float)
+    wrong = sorted(np.flatnonzero(~correct), key=lambda i: (-prob[i], i))[:n_wrong]
+    picks: List[int] = []
+    n_classes = len(predictions["classes"])
+    for c in np.linspace(0, n_classes - 1, max(n_correct, 1)).round().astype(int)[:n_correct]:
+        idx = [i for i in np.flatnonzero(correct & (true == c)) if i not in picks]
+        if idx:
+            picks.append(int(max(idx, key=lambda i: (prob[i], -i))))
+    rest = [int(i) for i in sorted(np.flatnonzero(correct), key=lambda i: (-prob[i], i)) if i not in picks]
+    picks += rest[: n_correct - len(picks)]
+    return picks + [int(i) for i in wrong]
+
+
+def compute_cams(run_dir: PathLike, data_dir: Optional[PathLike], out_json: Optional[PathLike] = None,
+                 n_correct: int = 6, n_wrong: int = 6, decimals: int = 4) -> Dict[str, Any]:
+    """Class activation maps for a few test images of a trained run.
+
+    Loads the run's model from its checkpoint (:func:`inception.train.load_model`:
+    PyTorch or Keras, whichever the run used), picks ``n_correct`` right and
+    ``n_wrong`` wrong test predictions from its ``predictions.json`` (see
+    :func:`_select_cam_images`), preprocesses those images exactly as the
+    evaluation did (resized whole, ImageNet normalisation) and computes, for
+    each, the map of the predicted class and, for a mistake, of the true class
+    too. Writes ``out_json`` (default ``run_dir/cams.json``): small, no weights
+    and no pixels. Returns the same dict.
+
+    Each item: ``stem``, ``true``, ``pred``, ``prob`` (from the predictions),
+    ``model_pred`` (the reloaded model's own argmax; ``model_agrees`` counts
+    the items where it equals the recorded prediction), and ``maps``: a list
+    of ``{"class", "map" (h x w, rounded), "logit", "bias"}``; a map's mean
+    plus its bias is the class's logit (Zhou et al. 2016).
+    """
+    from ..cam import keras_cam, torch_cam
+    from ..data.layout import decode_resized, scan
+    from ..train import load_model
+
+    run_dir = Path(run_dir)
+    preds = _read_json(run_dir / "predictions.json")
+    if preds is None:
+        raise FileNotFoundError(f"{run_dir / 'predictions.json'} is missing: the run has not finished")
+    root = find_images(data_dir)
+    if root is None:
+        raise FileNotFoundError("UC Merced images not found: " + NO_IMAGES)
+    model, cfg = load_model(run_dir)
+    size = cfg.image_size
+    by_stem = scan(root, require_all_classes=False).by_stem()
+    chosen = _select_cam_images(preds, n_correct, n_wrong)
+    stems = [preds["stems"][i] for i in chosen]
+    raw = np.stack([decode_resized(by_stem[s].path, size) for s in stems]).astype(np.float32) / 255.0
+    x = (raw - np.asarray(IMAGENET_MEAN, np.float32)) / np.asarray(IMAGENET_STD, np.float32)  # N, S, S, 3
+
+    def cams_for(class_idx):
+        if cfg.framework == "torch":
+            return torch_cam(model, x.transpose(0, 3, 1, 2), class_idx)
+        return keras_cam(model, x, class_idx)
+
+    if cfg.framework == "torch":
+        bias = model.fc.bias.detach().numpy()
+    else:
+        bias = model.get_layer("fc").bias.numpy()
+    # maps of the recorded prediction (the reloaded model's own argmax is kept as model_pred)
+    pred_cls = np.asarray([preds["pred"][i] for i in chosen])
+    pred_maps, _, logits = cams_for(pred_cls)
+    model_pred = logits.argmax(axis=1)
+    true_cls = np.asarray([preds["true"][i] for i in chosen])
+    true_maps, _, _ = cams_for(true_cls)
+    items = []
+    for k, i in enumerate(chosen):
+        maps = [{"class": int(pred_cls[k]), "map": np.round(pred_maps[k], decimals).tolist(),
+                 "logit": round(float(logits[k, pred_cls[k]]), 5), "bias": round(float(bias[pred_cls[k]]), 5)}]
+        if int(true_cls[k]) != int(pred_cls[k]):
+            maps.append({"class": int(true_cls[k]), "map": np.round(true_maps[k], decimals).tolist(),
+                         "logit": round(float(logits[k, true_cls[k]]), 5),
+                         "bias": round(float(bias[true_cls[k]]), 5)})
+        items.append({"stem": stems[k], "true": int(preds["true"][i]), "pred": int(preds["pred"][i]),
+                      "prob": float(preds["top5_prob"][i][0]), "correct": bool(preds["correct"][i]),
+                      "model_pred": int(model_pred[k]), "maps": maps})
+    result = {
+        "format": CAMS_FORMAT, "run": run_dir.name, "framework": cfg.framework, "image_size": size,
+        "grid": list(pred_maps.shape[1:]), "classes": list(preds["classes"]),
+        "n_correct": sum(it["correct"] for it in items), "n_wrong": sum(not it["correct"] for it in items),
+        "model_agrees": sum(it["model_pred"] == it["pred"] for it in items),
+        "items": items,
+    }
+    out = Path(out_json) if out_json is not None else run_dir / "cams.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, separators=(",", ":")) + "\n", encoding="utf-8")
+    return result
+
+
+def read_cams(path: PathLike) -> Optional[Dict[str, Any]]:
+    """A ``cams.json`` written by :func:`compute_cams`, or ``None`` if absent."""
+    data = _read_json(Path(path))
+    if data is None or data.get("format") != CAMS_FORMAT:
+        return None
+    return data

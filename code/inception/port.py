@@ -34,16 +34,7 @@ from typing import Dict, Iterable
 
 import numpy as np
 
-import keras
-import torch
-
-from . import torch as it  # before keras: see the README's note on Triton
-from . import keras as ik
-from .keras.weights import assign_state as _keras_assign, export_state as _keras_export
-from .keras.weights import load_weights as load_keras_weights
 from .spec.registry import NETWORKS
-from .torch.weights import assign_state as _torch_assign, export_state as _torch_export
-from .torch.weights import load_weights as load_torch_weights
 from .weights import (
     WeightsError,
     classifier_layers,
@@ -80,6 +71,24 @@ __all__ = [
 #: GoogLeNet's layers that depend on the number of classes (the registry's;
 #: any model's: :func:`inception.weights.classifier_layers`).
 CLASSIFIER_LAYERS = NETWORKS["googlenet"].classifier
+
+# The frameworks are imported inside the functions that use them (torch
+# first: see the README's note on Triton), so that ``from inception.port import
+# WeightsError`` stays cheap.
+
+
+def load_torch_weights(model, weights, skip_classifier=None):
+    """:func:`inception.torch.weights.load_weights`."""
+    from .torch.weights import load_weights
+
+    return load_weights(model, weights, skip_classifier)
+
+
+def load_keras_weights(model, weights, skip_classifier=None):
+    """:func:`inception.keras.weights.load_weights`."""
+    from .keras.weights import load_weights
+
+    return load_weights(model, weights, skip_classifier)
 
 
 class _PortModule(types.ModuleType):
@@ -135,15 +144,21 @@ def torch_to_keras(torch_model, keras_model):
     naming it. The arrays go through PyTorch's names and layout, as any
     checkpoint does (:mod:`inception.weights`).
     """
+    from .keras.weights import assign_state
+    from .torch.weights import export_state
+
     _check_same_modules((n for n, _ in _weighted_keras_layers(keras_model)), torch_model)
-    state = _torch_export(torch_model)
-    return _keras_assign(keras_model, {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")})
+    state = export_state(torch_model)
+    return assign_state(keras_model, {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")})
 
 
 def keras_to_torch(keras_model, torch_model):
     """Copy ``keras_model``'s weights into ``torch_model`` in place; return it."""
+    from .keras.weights import export_state
+    from .torch.weights import assign_state
+
     _check_same_modules((n for n, _ in _weighted_keras_layers(keras_model)), torch_model)
-    return _torch_assign(torch_model, _keras_export(keras_model))
+    return assign_state(torch_model, export_state(keras_model))
 
 
 def imagenet_state_dict(url=None, progress: bool = True) -> Dict[str, object]:
@@ -170,7 +185,9 @@ def replace_classifier(model, num_classes: int, freeze_backbone: bool = False):
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
     names = classifier_layers(model.spec) if hasattr(model, "spec") else CLASSIFIER_LAYERS
-    if isinstance(model, torch.nn.Module):
+    if _is_torch_module(model):
+        import torch
+
         for name in names:
             parent_name, _, leaf = name.rpartition(".")
             parent = model.get_submodule(parent_name) if parent_name else model
@@ -189,6 +206,8 @@ def replace_classifier(model, num_classes: int, freeze_backbone: bool = False):
             model.spec = model.spec.with_classes(num_classes)
         return model
 
+    import keras
+
     outputs = model.outputs if isinstance(model.outputs, list) else [model.outputs]
     new_outputs = []
     for out in outputs:
@@ -205,6 +224,10 @@ def replace_classifier(model, num_classes: int, freeze_backbone: bool = False):
     if hasattr(model, "spec"):
         new.spec = model.spec.with_classes(num_classes)
     return new
+
+
+def _is_torch_module(model) -> bool:
+    return any(c.__module__.startswith("torch.") for c in type(model).__mro__)
 
 
 # --------------------------------------------------------------------------
@@ -239,6 +262,8 @@ def randomize_torch_weights(torch_model, seed: int = 0) -> None:
     statistics, so that an equivalence check exercises every weight: fresh
     ``bn`` models have 0/1 batch norms and std-0.01 kernels whose tiny logits
     would hide a wrong layout."""
+    import torch
+
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for m in torch_model.modules():
@@ -258,6 +283,8 @@ def randomize_torch_weights(torch_model, seed: int = 0) -> None:
 
 def randomize_keras_weights(keras_model, seed: int = 0) -> None:
     """The Keras counterpart of :func:`randomize_torch_weights`."""
+    import keras
+
     rng = np.random.default_rng(seed)
     for _, layer in _weighted_keras_layers(keras_model):
         if isinstance(layer, keras.layers.BatchNormalization):
@@ -291,6 +318,8 @@ def compare_models(torch_model, keras_model, input_size: int, batch: int = 1, se
         keras_to_torch(keras_model, torch_model)
     else:
         raise ValueError(f"direction must be 'torch_to_keras' or 'keras_to_torch', got {direction!r}")
+    import torch
+
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, 3, input_size, input_size)).astype(np.float32)
     torch_model.eval()
@@ -310,6 +339,13 @@ def compare_frameworks(variant="bn", num_classes=1000, aux_logits=True, input_si
                        seed=0, direction="torch_to_keras"):
     """Build GoogLeNet in both frameworks with the same arguments and
     :func:`compare_models` them. Returns that dict plus the two models."""
+    import torch  # before keras
+
+    import keras
+
+    from . import keras as ik
+    from . import torch as it
+
     torch.manual_seed(seed)
     keras.utils.set_random_seed(seed)
     tm = it.googlenet(variant, num_classes, aux_logits, input_size=input_size).eval()
@@ -319,7 +355,7 @@ def compare_frameworks(variant="bn", num_classes=1000, aux_logits=True, input_si
 
 
 def _weight_counts(model) -> Dict[str, int]:
-    if isinstance(model, torch.nn.Module):
+    if _is_torch_module(model):
         tr = sum(p.numel() for p in model.parameters() if p.requires_grad)
         nt = sum(b.numel() for n, b in model.named_buffers() if not n.endswith("num_batches_tracked"))
     else:

@@ -18,16 +18,22 @@ PY=${PY:-.venv/bin/python}
 ONLY=${1:-}
 export OMP_NUM_THREADS=${THREADS:-1} TF_NUM_INTRAOP_THREADS=${THREADS:-1} TF_NUM_INTEROP_THREADS=${THREADS:-1}
 
-# The recipe: the batch-norm variant from scratch at 128x128, SGD with Nesterov
-# momentum, one-cycle schedule peaking at 0.1, weight decay 5e-4, label
-# smoothing 0.1, random resized crops with flips and 90-degree rotations.
+# The recipe: the batch-norm variant from scratch, trained on 128x128 random
+# resized crops cut from the 256-pixel images (so a small crop keeps its
+# detail), with flips and 90-degree rotations and mild colour jitter; SGD with
+# Nesterov momentum, one-cycle schedule peaking at 0.1, weight decay 5e-4,
+# label smoothing 0.1. Validation and the one test evaluation see whole images
+# at 160x160: the size fixed before these runs, from the first recipe's
+# validation sweeps (data/runs/*-bn128-*/resolutions.json, validation only).
+# Precision auto: bf16 mixed precision where the CPU (or GPU) has native bf16, else fp32.
 # After training, each run is evaluated at these input sizes (test-time resolution:
 # whole images at larger sizes than the training crops; inception.train.evaluate),
 # into data/runs/<name>/resolutions.json.
 EVAL_SIZES=(128 144 160 176 192 224)
 
-RECIPE=(--variant bn --image-size 128 --batch-size 32 --epochs 70 --optimizer sgd --lr 0.1
-        --schedule onecycle --weight-decay 5e-4 --label-smoothing 0.1 --progress lines)
+RECIPE=(--variant bn --image-size 128 --source-size 256 --eval-size 160 --batch-size 32 --epochs 70
+        --optimizer sgd --lr 0.1 --schedule onecycle --weight-decay 5e-4 --label-smoothing 0.1
+        --precision auto --progress lines)
 
 run() {  # run NAME ARGS...
     local name=$1; shift
@@ -56,8 +62,13 @@ sweep() {  # sweep NAME: evaluate a finished run at EVAL_SIZES (once; needs its 
         && echo "[$name] resolution sweep written" || echo "[$name] resolution sweep failed, see runs/$name.log"
 }
 
+# The first recipe's runs (crops from the 128-pixel images, evaluated at 128,
+# Keras with its own SGD and batch-norm conventions) stay in data/runs/ as
+# records: torch-bn128-seed0, keras-bn128-seed0, torch-bn128-seed1,
+# torch-bn128-noaux-seed0.
 mkdir -p runs
-run torch-bn128-seed0 --framework torch --seed 0
-run keras-bn128-seed0 --framework keras --seed 0
-run torch-bn128-seed1 --framework torch --seed 1
-run torch-bn128-noaux-seed0 --framework torch --seed 0 --no-aux-logits
+run torch-crop256-seed0 --framework torch --seed 0
+run keras-crop256-seed0 --framework keras --seed 0
+run torch-crop256-seed1 --framework torch --seed 1
+run keras-crop256-seed1 --framework keras --seed 1
+run torch-crop256-noaux-seed0 --framework torch --seed 0 --no-aux-logits

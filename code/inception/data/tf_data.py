@@ -27,14 +27,11 @@ import tensorflow as tf
 from ._base import IMAGENET_MEAN, IMAGENET_STD
 from .cache import DecodedCache, build_cache
 from .split import PARTS, SplitLike, as_split
+from .draws import N_UNIFORMS, EpochDraws
 from .transforms import DEFAULT_AUGMENT, GRAY_WEIGHTS, AugmentConfig
-
-#: Uniform numbers drawn per image for one augmentation (4 crop, 3 flips, 3 jitter).
-N_UNIFORMS = 10
 
 _MEAN = tf.constant(IMAGENET_MEAN, tf.float32)
 _STD = tf.constant(IMAGENET_STD, tf.float32)
-_GRAY = tf.constant(GRAY_WEIGHTS, tf.float32)
 
 
 def preprocess(images) -> tf.Tensor:
@@ -48,16 +45,18 @@ def preprocess(images) -> tf.Tensor:
 
 
 def _gray(x: tf.Tensor) -> tf.Tensor:
-    return tf.reduce_sum(x * _GRAY, axis=-1, keepdims=True)
+    w = GRAY_WEIGHTS
+    return x[..., 0:1] * w[0] + x[..., 1:2] * w[1] + x[..., 2:3] * w[2]  # the torch pipeline's order
 
 
-def _crop_transforms(u: tf.Tensor, size: int, cfg: AugmentConfig) -> tf.Tensor:
-    """Per-image affine maps (output pixel -> input pixel) for the random resized crops.
+def _crop_weights(u: tf.Tensor, size: int, cfg: AugmentConfig, out_size: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """Bilinear resampling matrices ``(B, S, H)`` for the random resized crops' rows and columns.
 
     Same arithmetic as :func:`inception.data.transforms.crop_box` and
-    :func:`~inception.data.transforms.crop_box_pixels`, vectorised, in float64.
-    The map reproduces ``F.interpolate(..., align_corners=False)`` of the pixel
-    crop: output pixel ``i`` samples input ``y0 - 1/2 + (i + 1/2) * hp / S``.
+    :func:`~inception.data.transforms.crop_box_pixels` (the box, vectorised)
+    and :func:`inception.data.torch_data._crop_weights` (the matrices), in
+    float64: output pixel ``i`` samples input ``y0 - 1/2 + (i + 1/2) * hp / S``,
+    clamped to the image.
     """
     u = tf.cast(u, tf.float64)
     lo_a, hi_a = cfg.scale
@@ -73,31 +72,38 @@ def _crop_transforms(u: tf.Tensor, size: int, cfg: AugmentConfig) -> tf.Tensor:
     wp = tf.clip_by_value(tf.round(w * s), 1.0, s)
     y0 = tf.minimum(s - hp, tf.floor(top * s))
     x0 = tf.minimum(s - wp, tf.floor(left * s))
-    sy, sx = hp / s, wp / s
-    zero = tf.zeros_like(sx)
-    t = tf.stack([sx, zero, x0 - 0.5 + sx / 2, zero, sy, y0 - 0.5 + sy / 2, zero, zero], axis=1)
-    return tf.cast(t, tf.float32)
+    i = tf.range(out_size, dtype=tf.float64) + 0.5
+
+    def weights(start, length):
+        c = tf.clip_by_value(start[:, None] - 0.5 + i[None, :] * (length[:, None] / out_size), 0.0, s - 1)
+        lo = tf.floor(c)
+        f = c - lo
+        lo = tf.cast(lo, tf.int32)
+        hi = tf.minimum(lo + 1, size - 1)
+        return (tf.one_hot(lo, size, dtype=tf.float64) * (1.0 - f)[..., None]
+                + tf.one_hot(hi, size, dtype=tf.float64) * f[..., None])
+
+    return weights(y0, hp), weights(x0, wp)
 
 
-def augment_batch(images: tf.Tensor, u: tf.Tensor, cfg: AugmentConfig = DEFAULT_AUGMENT) -> tf.Tensor:
-    """Training augmentation of a ``(B, S, S, 3)`` uint8 batch, driven by ``(B, N_UNIFORMS)`` numbers in [0, 1).
+def augment_batch(images: tf.Tensor, u: tf.Tensor, cfg: AugmentConfig = DEFAULT_AUGMENT,
+                  out_size: int | None = None, dtype=tf.float32) -> tf.Tensor:
+    """Training augmentation of a ``(B, H, H, 3)`` uint8 batch, driven by ``(B, N_UNIFORMS)`` numbers in [0, 1).
 
-    Deterministic given ``u`` (see :func:`inception.data.torch_data.augment_image`,
-    which gives the same result for the same numbers up to float rounding).
-    Returns normalised float32 NHWC.
+    Crops are cut from the ``H x H`` images and resampled to ``out_size``
+    (default ``H``). Deterministic given ``u`` (see
+    :func:`inception.data.torch_data.augment_batch`, which gives the same
+    result for the same numbers up to float rounding). Returns normalised NHWC
+    in ``dtype``.
     """
     size = images.shape[1]
-    x = tf.cast(images, tf.float32) / 255.0
-    # 1. random resized crop: one bilinear affine resampling for the whole batch;
-    #    "NEAREST" fill clamps to the edge as torch's interpolate does
-    x = tf.raw_ops.ImageProjectiveTransformV3(
-        images=x,
-        transforms=_crop_transforms(u, size, cfg),
-        output_shape=tf.constant([size, size], tf.int32),
-        fill_value=tf.constant(0.0, tf.float32),
-        interpolation="BILINEAR",
-        fill_mode="NEAREST",
-    )
+    out = int(out_size or size)
+    u = tf.convert_to_tensor(u)
+    x = tf.cast(images, dtype) / 255.0
+    # 1. random resized crop: whole-pixel boxes resampled to out x out (bilinear,
+    #    edge pixels repeated), as two small matrix products per image
+    wy, wx = _crop_weights(u, size, cfg, out)
+    x = tf.einsum("boh,bhwc,bpw->bopc", tf.cast(wy, dtype), x, tf.cast(wx, dtype))
     # 2. a random element of D4: transpose, then horizontal, then vertical flip
     if cfg.flips:
         def coin(j):
@@ -108,7 +114,7 @@ def augment_batch(images: tf.Tensor, u: tf.Tensor, cfg: AugmentConfig = DEFAULT_
         x = tf.where(coin(6), tf.reverse(x, [1]), x)
     # 3. colour jitter, clipped after each step
     def factor(j, a):
-        return tf.reshape(1.0 + a * (2.0 * u[:, j] - 1.0), [-1, 1, 1, 1])
+        return tf.reshape(1.0 + a * (2.0 * tf.cast(u[:, j], dtype) - 1.0), [-1, 1, 1, 1])
 
     if cfg.brightness:
         x = tf.clip_by_value(x * factor(7, cfg.brightness), 0.0, 1.0)
@@ -118,7 +124,7 @@ def augment_batch(images: tf.Tensor, u: tf.Tensor, cfg: AugmentConfig = DEFAULT_
     if cfg.saturation:
         g = _gray(x)
         x = tf.clip_by_value((x - g) * factor(9, cfg.saturation) + g, 0.0, 1.0)
-    return (x - _MEAN) / _STD
+    return (x - tf.cast(_MEAN, dtype)) / tf.cast(_STD, dtype)
 
 
 def _gather(cache: DecodedCache):
@@ -143,24 +149,56 @@ def dataset_from_cache(
     seed: int = 0,
     drop_remainder: bool = False,
     shard: tuple[int, int] | None = None,
+    draws: EpochDraws | None = None,
+    source: DecodedCache | None = None,
+    dtype=tf.float32,
 ) -> tf.data.Dataset:
-    """A batched ``tf.data.Dataset`` of ``(x, y)`` over the given cache rows."""
+    """A batched ``tf.data.Dataset`` of ``(x, y)`` over the given cache rows.
+
+    With ``draws`` (one epoch's :class:`~inception.data.draws.EpochDraws` for
+    these rows), the batches follow ``draws.order`` and each image is
+    augmented with its own row of ``draws.uniforms``: the PyTorch engine's
+    batches, to float rounding. Otherwise ``shuffle`` and ``seed`` drive
+    tf.data's own random streams. ``source``: a larger cache of the same
+    images that training crops are cut from (resampled to
+    ``cache.image_size``).
+    """
     labels = tf.constant(cache.labels, tf.int64)
-    gather = _gather(cache)
-    ds = tf.data.Dataset.from_tensor_slices(np.asarray(indices, dtype=np.int64))
+    indices = np.asarray(indices, dtype=np.int64)
+    src = cache if source is None else source
+    if src.stems != cache.stems:
+        raise ValueError(f"the source cache {src.path} does not hold the images of {cache.path}")
+    out_size = cache.image_size
+    if draws is not None:
+        if augment is None:
+            raise ValueError("draws drive the augmentation: pass augment= too")
+        if shard is not None:
+            raise ValueError("draws and shard exclude each other")
+        if len(draws.order) != len(indices):
+            raise ValueError(f"draws are for {len(draws.order)} images, indices has {len(indices)}")
+        ds = tf.data.Dataset.from_tensor_slices((indices[draws.order], draws.uniforms[draws.order]))
+        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+        gather = _gather(src)
+        ds = ds.map(lambda r, u: (augment_batch(gather(r), u, augment, out_size, dtype), tf.gather(labels, r)),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+        return ds.prefetch(tf.data.AUTOTUNE)
+    ds = tf.data.Dataset.from_tensor_slices(indices)
     if shard is not None:
         ds = ds.shard(*shard)
     if shuffle:
         ds = ds.shuffle(len(indices), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if augment is None:
-        ds = ds.map(lambda r: (preprocess(gather(r)), tf.gather(labels, r)), num_parallel_calls=tf.data.AUTOTUNE)
+        gather = _gather(cache)
+        ds = ds.map(lambda r: (tf.cast(preprocess(gather(r)), dtype), tf.gather(labels, r)),
+                    num_parallel_calls=tf.data.AUTOTUNE)
     else:
+        gather = _gather(src)
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
 
         def train_map(r, s):
             u = tf.random.stateless_uniform([tf.shape(r)[0], N_UNIFORMS], seed=s)
-            return augment_batch(gather(r), u, augment), tf.gather(labels, r)
+            return augment_batch(gather(r), u, augment, out_size, dtype), tf.gather(labels, r)
 
         ds = tf.data.Dataset.zip((ds, seeds)).map(train_map, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

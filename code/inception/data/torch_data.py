@@ -21,16 +21,13 @@ from typing import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler, default_collate
 
 from ._base import IMAGENET_MEAN, IMAGENET_STD
 from .cache import DecodedCache, build_cache
 from .split import PARTS, SplitLike, as_split
+from .draws import N_UNIFORMS
 from .transforms import DEFAULT_AUGMENT, GRAY_WEIGHTS, AugmentConfig, crop_box, crop_box_pixels
-
-#: Uniform numbers drawn per image for one augmentation (4 crop, 3 flips, 3 jitter).
-N_UNIFORMS = 10
 
 _MEAN = torch.tensor(IMAGENET_MEAN, dtype=torch.float32).view(3, 1, 1)
 _STD = torch.tensor(IMAGENET_STD, dtype=torch.float32).view(3, 1, 1)
@@ -80,47 +77,69 @@ def _one_thread():
         torch.set_num_threads(n)
 
 
-def _crop_grid(boxes: Sequence[tuple[int, int, int, int]], size: int) -> torch.Tensor:
-    """``grid_sample`` grid (B, S, S, 2) taking each whole-pixel box (y0, x0, hp, wp) to ``size x size``.
+def _crop_weights(boxes: torch.Tensor, in_size: int, out_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bilinear resampling matrices ``(B, S, H)`` for rows and columns of whole-pixel boxes.
 
-    Output pixel ``i`` samples input ``y0 - 1/2 + (i + 1/2) * hp / S``; with
-    ``align_corners=False`` a pixel coordinate ``c`` is ``2 * (c + 1/2) / S - 1``.
+    ``boxes`` is ``(B, 4)``: ``(y0, x0, hp, wp)`` in pixels of an ``H = in_size``
+    image. Output pixel ``i`` (of ``S = out_size``) samples input coordinate
+    ``c = y0 - 1/2 + (i + 1/2) * hp / S`` (``align_corners=False``), clamped
+    to the image (edge pixels repeat), and mixes pixels ``floor(c)`` and
+    ``floor(c) + 1`` linearly. Computed in float64;
+    :func:`inception.data.tf_data.augment_batch` builds the same matrices.
     """
-    b = torch.tensor(boxes, dtype=torch.float32).view(-1, 4)
-    y0, x0, hp, wp = (b[:, k : k + 1] for k in range(4))
-    i = torch.arange(size, dtype=torch.float32).view(1, -1) + 0.5
-    ny = 2 * (y0 + i * (hp / size)) / size - 1  # (B, S)
-    nx = 2 * (x0 + i * (wp / size)) / size - 1
-    return torch.stack([nx[:, None, :].expand(-1, size, -1), ny[:, :, None].expand(-1, -1, size)], dim=-1)
+    b = boxes.to(torch.float64)
+    i = torch.arange(out_size, dtype=torch.float64) + 0.5
+
+    def weights(start, length):
+        c = (start[:, None] - 0.5 + i[None, :] * (length[:, None] / out_size)).clamp(0, in_size - 1)
+        lo = c.floor()
+        f = c - lo
+        lo = lo.long()
+        hi = (lo + 1).clamp(max=in_size - 1)
+        w = torch.zeros(len(b), out_size, in_size, dtype=torch.float64)
+        w.scatter_add_(2, lo[..., None], (1 - f)[..., None])
+        w.scatter_add_(2, hi[..., None], f[..., None])
+        return w
+
+    return weights(b[:, 0], b[:, 2]), weights(b[:, 1], b[:, 3])
 
 
 def _coin(u: torch.Tensor) -> torch.Tensor:
     return (u < 0.5).view(-1, 1, 1, 1)
 
 
-def _factor(u: torch.Tensor, a: float) -> torch.Tensor:
-    return (1 + a * (2 * u - 1)).view(-1, 1, 1, 1)
+def _factor(u: torch.Tensor, a: float, dtype: torch.dtype) -> torch.Tensor:
+    return (1 + a * (2 * u.to(dtype) - 1)).view(-1, 1, 1, 1)
 
 
 def augment_batch(
-    images: np.ndarray | torch.Tensor, u: np.ndarray | torch.Tensor, cfg: AugmentConfig = DEFAULT_AUGMENT
+    images: np.ndarray | torch.Tensor,
+    u: np.ndarray | torch.Tensor,
+    cfg: AugmentConfig = DEFAULT_AUGMENT,
+    out_size: int | None = None,
+    dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
-    """Training augmentation of a ``(B, S, S, 3)`` uint8 batch, driven by ``(B, N_UNIFORMS)`` numbers in [0, 1).
+    """Training augmentation of a ``(B, H, H, 3)`` uint8 batch, driven by ``(B, N_UNIFORMS)`` numbers in [0, 1).
 
+    The crops are cut from the ``H x H`` images and resampled to
+    ``out_size x out_size`` (default ``H``): with ``H`` larger than the
+    training size, a small crop keeps real detail instead of being enlarged.
     Deterministic given ``u``: :func:`inception.data.tf_data.augment_batch`
     gives the same result for the same numbers, up to float rounding (tested).
-    Returns normalised float32 NCHW. Batched so that each torch call does a
-    batch's worth of work: per-image calls are slow on a small, busy CPU.
+    Returns normalised NCHW in ``dtype``. Batched so that each torch call does
+    a batch's worth of work: per-image calls are slow on a small, busy CPU.
     """
     img = images if isinstance(images, torch.Tensor) else _as_tensor(images)
     u = torch.as_tensor(np.asarray(u, dtype=np.float32)) if not isinstance(u, torch.Tensor) else u.to(torch.float32)
     size = img.shape[1]
-    x = img.permute(0, 3, 1, 2).to(torch.float32) / 255
-    # 1. random resized crop: whole-pixel boxes enlarged back to S x S, sampled
-    #    from the full image (edge-clamped), as TF's ImageProjectiveTransform does
+    out = int(out_size or size)
+    x = img.permute(0, 3, 1, 2).to(dtype) / 255
+    # 1. random resized crop: whole-pixel boxes resampled to out x out (bilinear,
+    #    edge pixels repeated), as two small matrix products per image
     boxes = [crop_box_pixels(crop_box(uu[0:4].tolist(), cfg), size) for uu in u]
-    if any(bx[2:] != (size, size) for bx in boxes):
-        x = F.grid_sample(x, _crop_grid(boxes, size), mode="bilinear", padding_mode="border", align_corners=False)
+    if out != size or any(bx[2:] != (size, size) for bx in boxes):
+        wy, wx = _crop_weights(torch.tensor(boxes, dtype=torch.float64).view(-1, 4), size, out)
+        x = torch.einsum("boh,bchw,bpw->bcop", wy.to(dtype), x, wx.to(dtype))
     # 2. a random element of D4: transpose, then horizontal, then vertical flip
     if cfg.flips:
         x = torch.where(_coin(u[:, 4]), x.transpose(2, 3), x)
@@ -128,14 +147,14 @@ def augment_batch(
         x = torch.where(_coin(u[:, 6]), x.flip(2), x)
     # 3. colour jitter, clipped after each step (as torchvision does)
     if cfg.brightness:
-        x = (x * _factor(u[:, 7], cfg.brightness)).clamp_(0, 1)
+        x = (x * _factor(u[:, 7], cfg.brightness, dtype)).clamp_(0, 1)
     if cfg.contrast:
         m = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
-        x = ((x - m) * _factor(u[:, 8], cfg.contrast) + m).clamp_(0, 1)
+        x = ((x - m) * _factor(u[:, 8], cfg.contrast, dtype) + m).clamp_(0, 1)
     if cfg.saturation:
         g = _gray(x)
-        x = ((x - g) * _factor(u[:, 9], cfg.saturation) + g).clamp_(0, 1)
-    return (x - _MEAN) / _STD
+        x = ((x - g) * _factor(u[:, 9], cfg.saturation, dtype) + g).clamp_(0, 1)
+    return (x - _MEAN.to(dtype)) / _STD.to(dtype)
 
 
 def augment_image(
@@ -154,18 +173,36 @@ class CachedUCMerced(Dataset):
         indices: the cache rows of this dataset (e.g. a split part).
         augment: an :class:`AugmentConfig` for training, ``None`` for evaluation.
         seed: seeds the augmentation stream (reseeded per worker by
-            :func:`seed_worker`, from the loader's generator).
+            :func:`seed_worker`, from the loader's generator), used until
+            :meth:`set_draws` hands the dataset an epoch's numbers.
+        source: a cache of the same images at a larger size that training
+            crops are cut from (resampled down to ``cache.image_size``);
+            default ``cache`` itself.
+        dtype: the floating-point type of the images returned.
 
-    Returns ``(float32 (3, S, S), int label)``.
+    Returns ``(float (3, S, S), int label)``.
     """
 
     def __init__(
-        self, cache: DecodedCache, indices: Sequence[int], augment: AugmentConfig | None = None, seed: int = 0
+        self, cache: DecodedCache, indices: Sequence[int], augment: AugmentConfig | None = None, seed: int = 0,
+        source: DecodedCache | None = None, dtype: torch.dtype = torch.float32,
     ):
         self.cache = cache
         self.indices = np.asarray(indices, dtype=np.int64)
         self.augment = augment
         self.generator = torch.Generator().manual_seed(seed)
+        self.source = cache if source is None else source
+        if self.source.stems != cache.stems:
+            raise ValueError(f"the source cache {self.source.path} does not hold the images of {cache.path}")
+        self.dtype = dtype
+        self.uniforms: np.ndarray | None = None
+
+    def set_draws(self, uniforms: np.ndarray | None) -> None:
+        """Use these augmentation numbers (row ``i`` for item ``i``; see
+        :class:`inception.data.draws.EpochDraws`) instead of the generator."""
+        if uniforms is not None and uniforms.shape != (len(self), N_UNIFORMS):
+            raise ValueError(f"uniforms must have shape ({len(self)}, {N_UNIFORMS}), got {uniforms.shape}")
+        self.uniforms = uniforms
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -175,13 +212,19 @@ class CachedUCMerced(Dataset):
         return self.cache.labels[self.indices]
 
     def _batch(self, positions) -> tuple[torch.Tensor, torch.Tensor]:
-        rows = self.indices[np.asarray(positions, dtype=np.int64)]
-        images = torch.from_numpy(self.cache.images[rows])  # fancy indexing copies out of the memory map
+        positions = np.asarray(positions, dtype=np.int64)
+        rows = self.indices[positions]
         with _one_thread():
             if self.augment is None:
-                x = preprocess(images)
+                x = preprocess(torch.from_numpy(self.cache.images[rows])).to(self.dtype)
             else:
-                x = augment_batch(images, torch.rand(len(rows), N_UNIFORMS, generator=self.generator), self.augment)
+                if self.uniforms is not None:
+                    u = torch.from_numpy(self.uniforms[positions])
+                else:
+                    u = torch.rand(len(rows), N_UNIFORMS, generator=self.generator)
+                # fancy indexing copies out of the memory map
+                images = torch.from_numpy(self.source.images[rows])
+                x = augment_batch(images, u, self.augment, self.cache.image_size, self.dtype)
         return x, torch.from_numpy(self.cache.labels[rows])
 
     def __getitem__(self, i: int):

@@ -42,7 +42,7 @@ FRAMEWORKS = ("torch", "keras")
 VARIANTS = ("paper", "bn")
 OPTIMIZERS = ("sgd", "rmsprop", "adamw")
 SCHEDULES = ("cosine", "step", "onecycle", "constant")
-PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16", "fp64")
 PROGRESS = ("auto", "bar", "lines", "none")
 DISTRIBUTE = ("auto", "none", "mirrored")
 
@@ -58,7 +58,7 @@ OPTIMIZER_DEFAULTS = {
 SESSION_FIELDS = frozenset({
     "data_dir", "out_dir", "cache_dir", "resume", "overwrite", "num_workers", "compile",
     "jit_compile", "device", "precision", "progress", "stop_after_epoch", "time_limit_minutes",
-    "deterministic", "eval_batch_size", "eval_every", "notes", "distribute", "sync_bn",
+    "deterministic", "eval_batch_size", "eval_every", "notes", "distribute", "sync_bn", "eval_precision",
 })
 
 
@@ -88,6 +88,8 @@ class TrainConfig:
     split: Optional[str] = None
     cache_dir: Optional[str] = None
     image_size: int = 128
+    source_size: Optional[int] = None
+    eval_size: Optional[int] = None
     batch_size: int = 32
     eval_batch_size: Optional[int] = None
     augment: bool = True
@@ -116,6 +118,7 @@ class TrainConfig:
     overwrite: bool = False
     device: str = "auto"
     precision: str = "auto"
+    eval_precision: Optional[str] = None
     channels_last: bool = True
     compile: bool = False
     jit_compile: bool = False
@@ -149,6 +152,16 @@ class TrainConfig:
         return {k: v for k, v in self.to_dict().items() if k not in SESSION_FIELDS}
 
     @property
+    def crop_source_size(self) -> int:
+        """Side of the cached images that training crops are cut from."""
+        return self.source_size or self.image_size
+
+    @property
+    def test_size(self) -> int:
+        """Input side of validation and test (fixed before training)."""
+        return self.eval_size or self.image_size
+
+    @property
     def run_name(self) -> str:
         return f"{self.framework}_{self.variant}_{self.image_size}px_seed{self.seed}"
 
@@ -165,11 +178,13 @@ class TrainConfig:
         _choice("optimizer", c.optimizer, OPTIMIZERS)
         _choice("schedule", c.schedule, SCHEDULES)
         _choice("precision", c.precision, PRECISIONS)
+        if c.eval_precision is not None:
+            _choice("eval_precision", c.eval_precision, PRECISIONS)
         _choice("progress", c.progress, PROGRESS)
         _choice("distribute", c.distribute, DISTRIBUTE)
         for name in ("image_size", "batch_size", "epochs", "eval_every"):
             _positive_int(name, getattr(c, name))
-        for name in ("eval_batch_size", "max_steps_per_epoch", "stop_after_epoch"):
+        for name in ("eval_batch_size", "max_steps_per_epoch", "stop_after_epoch", "source_size", "eval_size"):
             if getattr(c, name) is not None:
                 _positive_int(name, getattr(c, name))
         _int("seed", c.seed)
@@ -210,6 +225,14 @@ class TrainConfig:
             raise ConfigError(
                 f"image_size {c.image_size} is too small for the {c.variant!r} variant: its "
                 f"pools need at least {m}x{m} pixels")
+        if c.eval_size is not None and c.eval_size < m:
+            raise ConfigError(
+                f"eval_size {c.eval_size} is too small for the {c.variant!r} variant: its "
+                f"pools need at least {m}x{m} pixels")
+        if c.source_size is not None and c.source_size < c.image_size:
+            raise ConfigError(
+                f"source_size {c.source_size} is smaller than image_size {c.image_size}: crops are cut "
+                "from the source images and resampled down to the training size")
         if c.pretrained is not None:
             if c.variant != "bn":
                 raise ConfigError(
@@ -305,6 +328,8 @@ def recipe_mismatches(saved: Dict[str, Any], current: "TrainConfig") -> List[str
     out = []
     for k in sorted(set(now) | {k for k in saved if k not in SESSION_FIELDS}):
         a, b = saved.get(k, "<absent>"), now.get(k, "<absent>")
+        if a == "<absent>" and b is None:  # a field added later, at its default
+            continue
         if a != b and not (isinstance(a, (int, float)) and isinstance(b, (int, float)) and float(a) == float(b)):
             out.append(f"{k}: checkpoint {a!r}, now {b!r}")
     return out
@@ -328,6 +353,11 @@ OPTIONS = [
     ("split", ("--split",), "split name or JSON file (default: the committed split)"),
     ("cache_dir", ("--cache-dir",), "where decoded images are cached (default data/cache)"),
     ("image_size", ("--image-size",), "input side in pixels"),
+    ("source_size", ("--source-size",), "side of the decoded images that training crops are cut from and "
+                                        "resampled down to --image-size (default: --image-size; 256 is "
+                                        "UC Merced's native size)"),
+    ("eval_size", ("--eval-size",), "input side for validation and the test evaluation: whole images at "
+                                    "this size (default: --image-size); part of the recipe, fixed before training"),
     ("batch_size", ("--batch-size",), "global training batch size (split across processes/GPUs)"),
     ("eval_batch_size", ("--eval-batch-size",), "evaluation batch size (default: batch size)"),
     ("augment", ("--augment",), "random resized crops, flips/90-degree rotations, colour jitter"),
@@ -354,7 +384,9 @@ OPTIONS = [
     ("resume", ("--resume",), "continue the run in --out from its checkpoint (a finished run is left as is)"),
     ("overwrite", ("--overwrite",), "start again even if --out holds a run"),
     ("device", ("--device",), "auto (GPU if present), cpu, cuda or cuda:N"),
-    ("precision", ("--precision",), "auto (bf16/fp16 mixed precision on GPU, fp32 on CPU), fp32, fp16, bf16"),
+    ("precision", ("--precision",), "auto (GPU: bf16 mixed precision, fp16 where bf16 is not native; CPU: bf16 "
+                                    "where the CPU has native bf16, else fp32), fp32, fp16, bf16, fp64"),
+    ("eval_precision", ("--eval-precision",), "precision of validation and test (default: the training precision)"),
     ("channels_last", ("--channels-last",), "channels-last memory format (PyTorch)"),
     ("compile", ("--compile",), "torch.compile the model (PyTorch)"),
     ("jit_compile", ("--jit-compile",), "XLA-compile the train step (Keras)"),
@@ -369,11 +401,11 @@ OPTIONS = [
 ]
 
 _CHOICES = {"framework": FRAMEWORKS, "variant": VARIANTS, "optimizer": OPTIMIZERS, "schedule": SCHEDULES,
-            "precision": PRECISIONS, "progress": PROGRESS, "distribute": DISTRIBUTE}
+            "precision": PRECISIONS, "eval_precision": PRECISIONS, "progress": PROGRESS, "distribute": DISTRIBUTE}
 _TYPES = {
     "pretrained": str, "dropout": float, "aux_dropout": float, "data_dir": str, "split": str,
     "cache_dir": str, "eval_batch_size": int, "lr": float, "weight_decay": float,
-    "max_steps_per_epoch": int, "out_dir": str, "stop_after_epoch": int, "time_limit_minutes": float,
+    "max_steps_per_epoch": int, "out_dir": str, "source_size": int, "eval_size": int, "eval_precision": str, "stop_after_epoch": int, "time_limit_minutes": float,
 }
 
 

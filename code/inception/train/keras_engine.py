@@ -12,23 +12,30 @@ a resumed run must repeat epoch ``e`` exactly. So:
   as ``wd / 2 * sum(w**2)`` for SGD and RMSprop, which gives PyTorch's
   ``grad + wd * w``; AdamW's decoupled decay is Keras' own, with the same
   exclusions. Learning rate: :func:`inception.train.schedules.lr_at`, set
-  before every step. Optimisers: Keras' SGD (same as PyTorch's with a
-  constant learning rate; Keras folds the rate into the momentum buffer, so a
-  changing rate gives slightly different steps), RMSprop (TensorFlow's
-  ``sqrt(v + eps)``, Inception v3's, where PyTorch has ``sqrt(v) + eps``),
-  AdamW (epsilon set to PyTorch's 1e-8, but Keras adds it before the bias
-  correction, so early steps of parameters whose gradients are below about
-  1e-6 are smaller than PyTorch's). With SGD the two engines take the same
-  steps from the same weights (``tests/test_train_keras.py``).
-* Data: a fresh ``tf.data`` pipeline per epoch, shuffled and augmented from a
-  seed derived from ``(seed, epoch)``
-  (:func:`inception.data.tf_data.dataset_from_cache`). Dropout draws from
-  Keras seed-generator variables, saved in the checkpoint with the weights.
+  before every step. Optimisers: SGD is PyTorch's update
+  (:class:`inception.train.keras_sgd.TorchSGD`: Keras' own SGD folds the rate
+  into the momentum buffer, so under a moving rate it takes other steps);
+  RMSprop is TensorFlow's (``sqrt(v + eps)``, Inception v3's, where PyTorch has
+  ``sqrt(v) + eps``); AdamW is Keras' (epsilon set to PyTorch's 1e-8, but Keras
+  adds it before the bias correction, so early steps of parameters whose
+  gradients are below about 1e-6 are smaller than PyTorch's). Batch norm keeps
+  PyTorch's running statistics (unbiased variance,
+  :class:`inception.keras.layers.TorchBatchNorm`). With SGD the two engines
+  take the same steps from the same weights on the same batches
+  (:mod:`inception.train.crosscheck`).
+* Data: a fresh ``tf.data`` pipeline per epoch that follows
+  :func:`inception.data.draws.epoch_draws` (NumPy, from ``(seed, epoch)``):
+  the PyTorch engine's order and augmentation numbers, applied with
+  TensorFlow's operations (:func:`inception.data.tf_data.dataset_from_cache`).
+  Dropout draws from Keras seed-generator variables, saved in the checkpoint
+  with the weights.
 * Devices: the GPU when there is one; several GPUs through
   ``tf.distribute.MirroredStrategy`` (one process; each batch is split across
   the GPUs, losses are summed over the global batch, gradients summed across
-  replicas). Mixed precision on GPU (``mixed_bfloat16`` where supported, else
-  ``mixed_float16`` with loss scaling); logits are cast to float32 for the loss.
+  replicas). Precision (:mod:`inception.train.precision`): ``auto`` is
+  ``mixed_bfloat16`` on a GPU or CPU with native bf16, ``mixed_float16`` with
+  loss scaling on older GPUs, float32 on other CPUs; ``fp64`` builds the
+  model in float64. Logits are cast to float32 (or kept float64) for the loss.
 * Checkpoint (``checkpoint.h5``, atomic): every model variable (weights, batch
   norm statistics, seed generators), every optimiser variable, and a JSON
   blob with the epoch, history and configuration.
@@ -44,7 +51,8 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from .common import derive_seed
+from ..data.draws import epoch_draws
+from .precision import choose_precision
 from .config import ConfigError, TrainConfig
 from .progress import Progress
 from .records import atomic_write_with, cpu_name, library_versions
@@ -56,10 +64,10 @@ CHECKPOINT_FORMAT = "inception-keras-checkpoint-v1"
 
 
 def cross_entropy(logits, labels, label_smoothing: float = 0.0):
-    """Per-example cross-entropy with label smoothing (PyTorch's definition), float32."""
+    """Per-example cross-entropy with label smoothing (PyTorch's definition), float32 (float64 for float64 logits)."""
     import tensorflow as tf
 
-    logp = tf.nn.log_softmax(tf.cast(logits, tf.float32), axis=-1)
+    logp = tf.nn.log_softmax(tf.cast(logits, tf.float64 if logits.dtype == tf.float64 else tf.float32), axis=-1)
     nll = -tf.gather(logp, tf.cast(labels, tf.int32), axis=1, batch_dims=1)
     if label_smoothing:
         return (1.0 - label_smoothing) * nll + label_smoothing * (-tf.reduce_mean(logp, axis=-1))
@@ -119,26 +127,46 @@ class KerasEngine:
         self.replicas = self.strategy.num_replicas_in_sync
         if cfg.batch_size % self.replicas:
             raise ConfigError(f"batch_size {cfg.batch_size} must be a multiple of the number of GPUs ({self.replicas})")
-        self.policy, self.precision = self._pick_precision()
+        self.policy, self.precision, self.precision_reason = self._pick_precision(cfg.precision)
+        self.eval_policy, self.eval_precision, _ = (
+            (self.policy, self.precision, "") if cfg.eval_precision is None
+            else self._pick_precision(cfg.eval_precision))
 
         from ..data import CLASSES
 
         self.class_names = list(CLASSES)
         keras.utils.set_random_seed(cfg.seed)
-        old_policy = keras.mixed_precision.global_policy()
+        old_policy, old_floatx = keras.mixed_precision.global_policy(), keras.config.floatx()
         with self.strategy.scope():
             try:
                 if self.policy:
                     keras.mixed_precision.set_global_policy(self.policy)
+                if self.policy == "float64":  # the input layer follows floatx, not the policy
+                    keras.config.set_floatx("float64")
                 self.model = build_model(cfg, len(CLASSES))
+                # Validation and test: whole images at eval_size, in the evaluation
+                # precision. Keras' static shapes need a model per input size: a
+                # second model, given the training model's weights before each use.
+                self.eval_net = self.model
+                if cfg.test_size != cfg.image_size or self.eval_policy != self.policy:
+                    if self.eval_policy != self.policy:
+                        keras.mixed_precision.set_global_policy(self.eval_policy or old_policy)
+                    self.eval_net = build_model(cfg.replace(image_size=cfg.test_size, pretrained=None),
+                                                len(CLASSES))
             finally:
                 keras.mixed_precision.set_global_policy(old_policy)
-            outs = self.model.outputs
-            self.eval_model = (keras.Model(self.model.inputs, outs[0], name="googlenet_main")
-                               if isinstance(outs, (list, tuple)) and len(outs) > 1 else self.model)
+                keras.config.set_floatx(old_floatx)
+            outs = self.eval_net.outputs
+            self.eval_model = (keras.Model(self.eval_net.inputs, outs[0], name="googlenet_main")
+                               if isinstance(outs, (list, tuple)) and len(outs) > 1 else self.eval_net)
             self.train_vars = list(self.model.trainable_variables)
-            self.optimizer = self._make_optimizer()
-            self.optimizer.build(self.train_vars)
+            try:
+                if self.policy == "float64":  # the learning rate variable follows floatx too
+                    keras.config.set_floatx("float64")
+                self.optimizer = self._make_optimizer()
+                self.optimizer.build(self.train_vars)
+            finally:
+                keras.config.set_floatx(old_floatx)
         self.decayed = [v for v in self.train_vars if _decayed(v)]
 
         # data
@@ -150,6 +178,10 @@ class KerasEngine:
         self._dataset_from_cache = dataset_from_cache
         self.augment = DEFAULT_AUGMENT if cfg.augment else None
         self.cache = build_cache(cfg.data_dir, cfg.image_size, cache_dir=cfg.cache_dir, progress=True)
+        self.source = (self.cache if cfg.crop_source_size == cfg.image_size else
+                       build_cache(cfg.data_dir, cfg.crop_source_size, cache_dir=cfg.cache_dir, progress=True))
+        self.eval_cache = (self.cache if cfg.test_size == cfg.image_size else
+                           build_cache(cfg.data_dir, cfg.test_size, cache_dir=cfg.cache_dir, progress=True))
         self.parts = self.cache.split_indices(as_split(cfg.split, self.cache.stems))
         self.num_train = len(self.parts["train"])
         steps = math.ceil(self.num_train / cfg.batch_size)
@@ -158,7 +190,9 @@ class KerasEngine:
         self.steps_per_epoch = steps
         self.test_stems = [self.cache.stems[int(i)] for i in self.parts["test"]]
         ebs = cfg.eval_batch_size or cfg.batch_size
-        self.eval_sets = {p: dataset_from_cache(self.cache, self.parts[p], batch_size=ebs) for p in ("val", "test")}
+        self.dtype = self.tf.float64 if self.precision == "fp64" else self.tf.float32
+        self.eval_sets = {p: dataset_from_cache(self.eval_cache, self.parts[p], batch_size=ebs, dtype=self.dtype)
+                          for p in ("val", "test")}
         self._build_steps()
 
     # -- setup -------------------------------------------------------------
@@ -192,25 +226,27 @@ class KerasEngine:
             return tf.distribute.MirroredStrategy(cpus)
         return tf.distribute.get_strategy()
 
-    def _pick_precision(self):
-        p = self.cfg.precision
-        if p == "auto":
-            if not self.gpus:
-                p = "fp32"
-            else:
-                try:
-                    cc = self.tf.config.experimental.get_device_details(self.gpus[0]).get("compute_capability", (0, 0))
-                except Exception:  # noqa: BLE001
-                    cc = (0, 0)
-                p = "bf16" if tuple(cc) >= (8, 0) else "fp16"
-        if p == "fp16" and not self.gpus:
-            raise ConfigError("precision fp16 needs a GPU; use fp32 or bf16 on the CPU")
-        return {"fp32": None, "fp16": "mixed_float16", "bf16": "mixed_bfloat16"}[p], p
+    def _pick_precision(self, requested: str):
+        """``(Keras dtype policy or None, precision, reason)``; see :mod:`inception.train.precision`."""
+        gpu_bf16 = False
+        if self.gpus:
+            try:
+                cc = self.tf.config.experimental.get_device_details(self.gpus[0]).get("compute_capability", (0, 0))
+            except Exception:  # noqa: BLE001
+                cc = (0, 0)
+            gpu_bf16 = tuple(cc) >= (8, 0)
+        try:
+            p, why = choose_precision(requested, "gpu" if self.gpus else "cpu", gpu_bf16=gpu_bf16)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        return {"fp32": None, "fp16": "mixed_float16", "bf16": "mixed_bfloat16", "fp64": "float64"}[p], p, why
 
     def _make_optimizer(self):
         keras, cfg = self.keras, self.cfg
         if cfg.optimizer == "sgd":
-            opt = keras.optimizers.SGD(cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0)
+            from .keras_sgd import TorchSGD
+
+            opt = TorchSGD(cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0)
         elif cfg.optimizer == "rmsprop":
             opt = keras.optimizers.RMSprop(cfg.lr, rho=cfg.rmsprop_rho, momentum=cfg.momentum,
                                            epsilon=cfg.rmsprop_eps)
@@ -236,11 +272,11 @@ class KerasEngine:
             with tf.GradientTape() as tape:
                 outputs = model(x, training=True)
                 per_ex, per_ex_main = training_loss(outputs, y, aux_w, ls)
-                loss = tf.reduce_sum(per_ex) / n_global
+                loss = tf.reduce_sum(per_ex) / tf.cast(n_global, per_ex.dtype)
                 if l2:
                     # d/dw (wd/2 |w|^2) = wd * w, PyTorch's coupled weight decay; / replicas
                     # because the replicas' gradients are summed
-                    loss += 0.5 * l2 / replicas * tf.add_n([tf.reduce_sum(tf.square(tf.cast(v, tf.float32)))
+                    loss += 0.5 * l2 / replicas * tf.add_n([tf.reduce_sum(tf.square(tf.cast(v, loss.dtype)))
                                                             for v in decayed])
                 target = opt.scale_loss(loss) if scaled else loss
             grads = tape.gradient(target, train_vars)
@@ -266,6 +302,7 @@ class KerasEngine:
         def eval_step(batch):
             x, y = batch
             logits = strategy.run(lambda t: tf.cast(eval_model(t, training=False), tf.float32), args=(x,))
+        # (float32 logits: enough for accuracy and the record, whatever the precision)
             return strategy.gather(logits, axis=0), strategy.gather(y, axis=0)
 
         # One trace each: the signature leaves the batch dimension open, so the last,
@@ -296,6 +333,7 @@ class KerasEngine:
             kind = "cpu"
         return {"type": kind, "name": name, "description": desc, "world_size": 1, "replicas": self.replicas,
                 "strategy": type(self.strategy).__name__, "precision": self.precision,
+                "precision_reason": self.precision_reason, "eval_precision": self.eval_precision,
                 "jit_compile": self.cfg.jit_compile}
 
     def versions(self) -> Dict:
@@ -303,12 +341,16 @@ class KerasEngine:
 
     # -- training ------------------------------------------------------------
     def train_dataset(self, epoch: int):
-        """Epoch ``epoch``'s shuffled, augmented batches: a function of ``(seed, epoch)`` only."""
-        # The op seed is derived from (seed, epoch); the global TensorFlow seed was set once, in
-        # __init__ (setting it again here would make every tf.function retrace).
-        s = derive_seed(self.cfg.seed, epoch, "data") % 2**31
-        ds = self._dataset_from_cache(self.cache, self.parts["train"], batch_size=self.cfg.batch_size,
-                                      augment=self.augment, shuffle=True, seed=s)
+        """Epoch ``epoch``'s batches: :func:`inception.data.draws.epoch_draws`'s order and augmentation,
+        the PyTorch engine's batches to float rounding."""
+        rows = self.parts["train"]
+        if self.augment is None:
+            ds = self._dataset_from_cache(self.cache, rows[epoch_draws(self.cfg.seed, epoch, len(rows)).order],
+                                          batch_size=self.cfg.batch_size, dtype=self.dtype)
+        else:
+            ds = self._dataset_from_cache(self.cache, rows, batch_size=self.cfg.batch_size, augment=self.augment,
+                                          draws=epoch_draws(self.cfg.seed, epoch, len(rows)),
+                                          source=self.source, dtype=self.dtype)
         if self.cfg.max_steps_per_epoch:
             ds = ds.take(self.steps_per_epoch)
         return ds
@@ -352,6 +394,9 @@ class KerasEngine:
 
     def predict(self, part: str) -> Tuple[np.ndarray, np.ndarray, float]:
         """Main-head logits (float32), labels and seconds for ``part`` ("val" or "test")."""
+        if self.eval_net is not self.model:
+            for dst, src in zip(self.eval_net.variables, self.model.variables):
+                dst.assign(self.tf.cast(src, dst.dtype))
         logits, labels = [], []
         start = time.perf_counter()
         for x, y in self.strategy.experimental_distribute_dataset(self.eval_sets[part]):

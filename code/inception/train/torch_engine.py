@@ -3,8 +3,10 @@
 What it does, step by step:
 
 * Device: the GPU when there is one (``cuda:LOCAL_RANK`` under ``torchrun``),
-  else the CPU. Mixed precision on GPU: bf16 autocast where the GPU supports
-  it, else fp16 autocast with a ``GradScaler``; fp32 on CPU. Channels-last
+  else the CPU. Precision (:mod:`inception.train.precision`): ``auto`` is bf16
+  autocast on a GPU or CPU that computes bf16 natively, fp16 autocast with a
+  ``GradScaler`` on older GPUs, fp32 on other CPUs; ``fp64`` runs the model
+  in double precision. Channels-last
   memory format by default (faster on CPU too).
 * Loss (:func:`training_loss`): ``CE(main) + aux_weight * (CE(aux1) + CE(aux2))``
   with label smoothing in every term; evaluation uses the main logits only
@@ -18,8 +20,13 @@ What it does, step by step:
   depends on the slicing. Batch norm does (statistics per slice): use
   ``--sync-bn`` on GPUs (the default), or the ``paper`` variant, for an exact
   match; the equality test uses ``paper`` with dropout and augmentation off.
+* Data: the visiting order and every image's augmentation numbers come from
+  :func:`inception.data.draws.epoch_draws` (NumPy, from ``(seed, epoch)``),
+  the same draws the Keras engine applies; crops are cut from a cache at
+  ``source_size`` and resampled to ``image_size``; validation and test are
+  whole images at ``eval_size``.
 * Randomness: at the start of every epoch the global torch/NumPy/Python
-  generators, the augmentation stream and the loader's generator are
+  generators (dropout) and the loader's generator are
   reseeded from ``(seed, epoch, rank)``, so 1 epoch + resume + 1 epoch equals 2
   epochs bit for bit on CPU (also with loader workers, which are started
   afresh each epoch for that reason).
@@ -44,7 +51,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
 
+from ..data.draws import epoch_draws
 from .common import derive_seed
+from .precision import choose_precision
 from .config import ConfigError, TrainConfig
 from .progress import Progress
 from .records import atomic_write_with, cpu_name, library_versions
@@ -73,11 +82,16 @@ def training_loss(outputs, targets, aux_weight: float = 0.3, label_smoothing: fl
         main, aux = outputs[0], outputs[1:]
     else:
         main, aux = outputs, ()
-    main_loss = F.cross_entropy(main.float(), targets, label_smoothing=label_smoothing)
+    main_loss = F.cross_entropy(_loss_dtype(main), targets, label_smoothing=label_smoothing)
     loss = main_loss
     for a in aux:
-        loss = loss + aux_weight * F.cross_entropy(a.float(), targets, label_smoothing=label_smoothing)
+        loss = loss + aux_weight * F.cross_entropy(_loss_dtype(a), targets, label_smoothing=label_smoothing)
     return loss, main_loss
+
+
+def _loss_dtype(logits: torch.Tensor) -> torch.Tensor:
+    """Logits for the loss: float32 from a mixed-precision model, float64 left as it is."""
+    return logits if logits.dtype == torch.float64 else logits.float()
 
 
 # ----------------------------------------------------------------------
@@ -88,7 +102,9 @@ def training_loss(outputs, targets, aux_weight: float = 0.3, label_smoothing: fl
 class EpochSampler(Sampler):
     """This process's share of a ``(seed, epoch)``-determined order, global batch by global batch.
 
-    The permutation of ``range(n)`` is cut into global batches of
+    The order is :func:`inception.data.draws.epoch_draws`'s, the one the Keras
+    engine follows too; :attr:`draws` also holds the epoch's augmentation
+    numbers. The permutation of ``range(n)`` is cut into global batches of
     ``batch_size``; rank ``r`` of ``world_size`` yields, for each global batch,
     its ``r``-th slice (``batch_size // world_size`` items; the last, short
     batch is shared out as evenly as possible). A loader with batch size
@@ -102,17 +118,16 @@ class EpochSampler(Sampler):
         if batch_size % world_size:
             raise ConfigError(f"batch_size {batch_size} must be a multiple of the number of processes ({world_size})")
         self.n, self.batch_size, self.rank, self.world_size = n, batch_size, rank, world_size
-        self.seed, self.shuffle, self.epoch = seed, shuffle, 0
+        self.seed, self.shuffle = seed, shuffle
+        self.set_epoch(0)
 
     def set_epoch(self, epoch: int) -> None:
+        """Draw epoch ``epoch``'s order and augmentation numbers (:attr:`draws`)."""
         self.epoch = int(epoch)
+        self.draws = epoch_draws(self.seed, self.epoch, self.n, self.shuffle)
 
     def global_batches(self) -> List[List[int]]:
-        if self.shuffle:
-            g = torch.Generator().manual_seed(derive_seed(self.seed, self.epoch, "order"))
-            order = torch.randperm(self.n, generator=g).tolist()
-        else:
-            order = list(range(self.n))
+        order = self.draws.order.tolist()
         batches = [order[i:i + self.batch_size] for i in range(0, self.n, self.batch_size)]
         if batches and len(batches[-1]) < self.world_size:
             batches.pop()
@@ -215,7 +230,11 @@ class TorchEngine:
                 torch.cuda.set_device(self.device)
             dist.init_process_group(backend)
         self._owns_pg = self.distributed
-        self.amp_dtype, self.precision = self._pick_precision()
+        self.amp_dtype, self.precision, self.precision_reason = self._pick_precision(cfg.precision)
+        self.eval_amp_dtype, self.eval_precision, _ = (
+            (self.amp_dtype, self.precision, "") if cfg.eval_precision is None
+            else self._pick_precision(cfg.eval_precision))
+        self.dtype = torch.float64 if self.precision == "fp64" else torch.float32
         if cfg.deterministic:
             os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
             torch.use_deterministic_algorithms(True, warn_only=True)
@@ -241,7 +260,7 @@ class TorchEngine:
         if self.distributed and self.device.type == "cuda" and cfg.sync_bn and cfg.variant == "bn":
             self.raw = nn.SyncBatchNorm.convert_sync_batchnorm(self.raw)
         self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
-        self.raw.to(self.device, memory_format=self.memory_format)
+        self.raw.to(self.device, dtype=self.dtype, memory_format=self.memory_format)
         self.optimizer = build_optimizer(self.raw, cfg)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         model = self.raw
@@ -252,18 +271,27 @@ class TorchEngine:
         self.train_model = torch.compile(model) if cfg.compile else model
         self.eval_model = torch.compile(self.raw) if cfg.compile else self.raw
 
-        # data
-        from ..data.torch_data import make_loaders, seed_worker
+        # data: training crops cut from the source-size cache and resampled to
+        # image_size; validation and test are whole images at eval size
+        from ..data import build_cache
+        from ..data.split import as_split
+        from ..data.torch_data import CachedUCMerced, make_loaders, seed_worker
+        from ..data.transforms import DEFAULT_AUGMENT
 
         per_rank = cfg.batch_size // self.world_size
         loaders = make_loaders(
-            cfg.data_dir, image_size=cfg.image_size, batch_size=per_rank, augment=cfg.augment,
+            cfg.data_dir, image_size=cfg.test_size, batch_size=per_rank, augment=False,
             num_workers=cfg.num_workers, seed=cfg.seed, split=cfg.split, cache_dir=cfg.cache_dir,
             eval_batch_size=cfg.eval_batch_size or cfg.batch_size, pin_memory=self.device.type == "cuda",
             progress=self.is_main,
         )
         self.eval_loaders = {"val": loaders["val"], "test": loaders["test"]}
-        self.train_set = loaders["train"].dataset
+        cache = build_cache(cfg.data_dir, cfg.image_size, cache_dir=cfg.cache_dir, progress=self.is_main)
+        source = (cache if cfg.crop_source_size == cfg.image_size else
+                  build_cache(cfg.data_dir, cfg.crop_source_size, cache_dir=cfg.cache_dir, progress=self.is_main))
+        train_rows = cache.split_indices(as_split(cfg.split, cache.stems))["train"]
+        self.train_set = CachedUCMerced(cache, train_rows, DEFAULT_AUGMENT if cfg.augment else None,
+                                        source=source, dtype=self.dtype)
         self.num_train = len(self.train_set)
         self.sampler = EpochSampler(self.num_train, cfg.batch_size, self.rank, self.world_size, cfg.seed)
         self.loader_generator = torch.Generator()
@@ -299,16 +327,18 @@ class TorchEngine:
             raise ConfigError(f"device {want!r}: only {torch.cuda.device_count()} GPU(s)")
         return torch.device("cuda", index)
 
-    def _pick_precision(self):
-        p, cuda = self.cfg.precision, self.device.type == "cuda"
-        if p == "auto":
-            p = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if cuda else "fp32"
-        if p == "fp16" and not cuda:
-            raise ConfigError("precision fp16 needs a GPU; use fp32 or bf16 on the CPU")
-        return {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}[p], p
+    def _pick_precision(self, requested: str):
+        """``(autocast dtype or None, precision, reason)``; see :mod:`inception.train.precision`."""
+        cuda = self.device.type == "cuda"
+        try:
+            p, why = choose_precision(requested, "gpu" if cuda else "cpu",
+                                      gpu_bf16=cuda and torch.cuda.is_bf16_supported())
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        return {"fp32": None, "fp64": None, "fp16": torch.float16, "bf16": torch.bfloat16}[p], p, why
 
-    def _autocast(self):
-        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
+    def _autocast(self, amp_dtype):
+        return torch.autocast(self.device.type, dtype=amp_dtype, enabled=amp_dtype is not None)
 
     def _seed_all(self, seed: int) -> None:
         torch.manual_seed(seed)  # also every CUDA device
@@ -324,7 +354,8 @@ class TorchEngine:
             desc = f"CPU: {name}, {torch.get_num_threads()} threads" + (
                 f", {self.world_size} processes" if self.distributed else "")
         return {"type": self.device.type, "name": name, "description": desc, "world_size": self.world_size,
-                "precision": self.precision, "channels_last": self.cfg.channels_last,
+                "precision": self.precision, "precision_reason": self.precision_reason,
+                "eval_precision": self.eval_precision, "channels_last": self.cfg.channels_last,
                 "compile": self.cfg.compile, "torch_threads": torch.get_num_threads()}
 
     def versions(self) -> Dict:
@@ -335,16 +366,14 @@ class TorchEngine:
         s = derive_seed(self.cfg.seed, epoch, self.rank)
         self._seed_all(s)
         self.sampler.set_epoch(epoch)
+        self.train_set.set_draws(self.sampler.draws.uniforms)
         self.loader_generator.manual_seed(derive_seed(self.cfg.seed, epoch, self.rank, "loader"))
-        gen = getattr(self.train_set, "generator", None)
-        if isinstance(gen, torch.Generator):
-            gen.manual_seed(derive_seed(self.cfg.seed, epoch, self.rank, "augment"))
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor, weight: float = 1.0):
         """One optimiser step; returns (objective, main loss, correct) as device tensors (unweighted)."""
-        x = x.to(self.device, non_blocking=True).contiguous(memory_format=self.memory_format)
+        x = x.to(self.device, dtype=self.dtype, non_blocking=True).contiguous(memory_format=self.memory_format)
         y = y.to(self.device, non_blocking=True)
-        with self._autocast():
+        with self._autocast(self.amp_dtype):
             outputs = self.train_model(x)
         loss, main_loss = training_loss(outputs, y, self.cfg.aux_weight if self.cfg.aux_logits else 0.0,
                                         self.cfg.label_smoothing)
@@ -408,8 +437,9 @@ class TorchEngine:
         aux = self.raw.aux_logits
         self.raw.aux_logits = False
         try:
-            x = x.to(self.device, non_blocking=True).contiguous(memory_format=self.memory_format)
-            with self._autocast():
+            x = x.to(self.device, dtype=self.dtype, non_blocking=True).contiguous(
+                memory_format=self.memory_format)
+            with self._autocast(self.eval_amp_dtype):
                 out = self.eval_model(x)
             return out.float().cpu()
         finally:

@@ -1,0 +1,286 @@
+"""The two engines train the same way: same batches, same optimiser steps, same batch-norm statistics.
+
+* one epoch's draws (order + per-image augmentation numbers) come from NumPy
+  and both pipelines turn them into the same batches (to 1e-5 on the 0..1
+  scale in float32, 1e-12 in float64), crops resampled from a larger source;
+* the shared bilinear resampling is torch's own ``grid_sample`` (border,
+  ``align_corners=False``), including at the box edges;
+* Keras' TorchSGD takes PyTorch's steps under a moving learning rate (and
+  Keras' own SGD does not: the test would notice the difference);
+* TorchBatchNorm's running statistics are PyTorch's after several steps
+  (and Keras' own batch norm's are not);
+* dropout keeps the same fraction with the same scaling in both;
+* the training cross-check on synthetic images: float64 losses agree to 1e-8
+  and stay within the one-ulp yardstick;
+* precision selection: auto picks bf16 only with native support (mocked both
+  ways), bf16 without it warns, the record says which precision ran and why;
+  a bf16 step reduces the loss in both engines.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+tf = pytest.importorskip("tensorflow")
+import keras  # noqa: E402
+
+from inception.data import IMAGENET_STD, build_cache  # noqa: E402
+from inception.data import tf_data as tfd  # noqa: E402
+from inception.data import torch_data as td  # noqa: E402
+from inception.data.draws import N_UNIFORMS, epoch_draws  # noqa: E402
+from inception.data.synthetic import make_synthetic_ucmerced  # noqa: E402
+from inception.data.transforms import DEFAULT_AUGMENT  # noqa: E402
+from inception.train import TrainConfig  # noqa: E402
+from inception.train.precision import SlowPrecisionWarning, choose_precision, cpu_bf16_support, cpu_flags  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def syn(tmp_path_factory):
+    root = tmp_path_factory.mktemp("equiv")
+    make_synthetic_ucmerced(root / "data", per_class=4, size=48, odd_sizes=True)
+    return root
+
+
+# ----------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------
+
+
+def test_epoch_draws_are_a_function_of_seed_and_epoch():
+    a, b = epoch_draws(3, 5, 100), epoch_draws(3, 5, 100)
+    assert np.array_equal(a.order, b.order) and np.array_equal(a.uniforms, b.uniforms)
+    assert sorted(a.order.tolist()) == list(range(100))
+    assert a.uniforms.shape == (100, N_UNIFORMS) and a.uniforms.dtype == np.float32
+    assert 0 <= a.uniforms.min() and a.uniforms.max() < 1
+    for other in (epoch_draws(3, 6, 100), epoch_draws(4, 5, 100)):
+        assert not np.array_equal(a.order, other.order)
+        assert not np.allclose(a.uniforms, other.uniforms)
+    assert np.array_equal(epoch_draws(3, 5, 10, shuffle=False).order, np.arange(10))
+    assert [len(x) for x in a.batches(32)] == [32, 32, 32, 4]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_both_pipelines_make_the_same_batches_from_the_same_draws(syn, dtype):
+    """Each framework's own pipeline (torch Dataset + sampler order; tf.data) from one epoch's draws."""
+    cache = build_cache(syn / "data", 32, cache_dir=syn / "cache", progress=False)
+    source = build_cache(syn / "data", 48, cache_dir=syn / "cache", progress=False)
+    rows = np.arange(0, len(cache), 2)
+    draws = epoch_draws(7, 2, len(rows))
+    tdtype = getattr(torch, dtype)
+    ds = td.CachedUCMerced(cache, rows, DEFAULT_AUGMENT, source=source, dtype=tdtype)
+    ds.set_draws(draws.uniforms)
+    tf_ds = tfd.dataset_from_cache(cache, rows, batch_size=8, augment=DEFAULT_AUGMENT, draws=draws, source=source,
+                                   dtype=dtype)
+    std = np.asarray(IMAGENET_STD)
+    n = 0
+    for batch, (xk, yk) in zip(draws.batches(8), tf_ds):
+        xt, yt = ds._batch(batch)
+        assert xt.dtype == tdtype and xk.dtype == dtype
+        assert np.array_equal(yt.numpy(), yk.numpy())
+        diff = np.abs(xt.numpy().transpose(0, 2, 3, 1) - xk.numpy()) * std  # on the 0..1 scale
+        assert diff.max() < (1e-5 if dtype == "float32" else 1e-12)
+        assert np.abs(xt.numpy()).mean() > 0.1
+        n += 1
+    assert n == len(draws.batches(8))
+
+
+def test_shared_resampling_is_grid_sample_with_border_clamping():
+    """The crop matrices reproduce torch's bilinear grid_sample (border, align_corners=False), edges included."""
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.random((3, 3, 20, 20)))
+    boxes = torch.tensor([[0, 0, 20, 20], [0, 13, 7, 7], [5, 0, 15, 11]], dtype=torch.float64)
+    out = 12
+    wy, wx = td._crop_weights(boxes, 20, out)
+    ours = torch.einsum("boh,bchw,bpw->bcop", wy, x, wx)
+    i = torch.arange(out, dtype=torch.float64) + 0.5
+    y0, x0, hp, wp = boxes.unbind(1)
+    ny = 2 * (y0[:, None] + i * hp[:, None] / out) / 20 - 1
+    nx = 2 * (x0[:, None] + i * wp[:, None] / out) / 20 - 1
+    grid = torch.stack([nx[:, None, :].expand(-1, out, -1), ny[:, :, None].expand(-1, -1, out)], -1)
+    ref = torch.nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    assert (ours - ref).abs().max() < 1e-12
+    assert torch.allclose(wy.sum(-1), torch.ones(3, out, dtype=torch.float64))
+    # a 2x reduction of the whole image averages pixel pairs
+    w2, _ = td._crop_weights(torch.tensor([[0.0, 0, 8, 8]]), 8, 4)
+    assert torch.allclose(w2[0, 1], torch.tensor([0, 0, 0.5, 0.5, 0, 0, 0, 0], dtype=torch.float64))
+
+
+# ----------------------------------------------------------------------
+# Optimiser and batch norm
+# ----------------------------------------------------------------------
+
+
+def _sgd_trajectories(keras_optimizer, nesterov: bool, momentum: float):
+    rng = np.random.default_rng(1)
+    w0 = rng.normal(size=(4, 3))
+    grads = [rng.normal(size=(4, 3)) for _ in range(6)]
+    lrs = [0.004, 0.05, 0.1, 0.07, 0.02, 0.001]  # a moving rate, as the one-cycle schedule's
+    tw = torch.nn.Parameter(torch.from_numpy(w0.copy()))
+    topt = torch.optim.SGD([tw], lr=0.1, momentum=momentum, nesterov=nesterov)
+    kv = keras.Variable(w0.copy(), dtype="float64")
+    keras_optimizer.build([kv])
+    out = []
+    for g, lr in zip(grads, lrs):
+        for group in topt.param_groups:
+            group["lr"] = lr
+        tw.grad = torch.from_numpy(g.copy())
+        topt.step()
+        keras_optimizer.learning_rate = lr
+        keras_optimizer.apply([tf.constant(g)], [kv])
+        out.append(float(np.abs(tw.detach().numpy() - kv.numpy()).max()))
+    return out
+
+
+@pytest.mark.parametrize("nesterov,momentum", [(True, 0.9), (False, 0.9), (False, 0.0)])
+def test_torch_sgd_in_keras_takes_pytorchs_steps_under_a_moving_rate(nesterov, momentum):
+    from inception.train.keras_sgd import TorchSGD
+
+    with keras.device("cpu"):
+        old = keras.config.floatx()
+        keras.config.set_floatx("float64")
+        try:
+            ours = _sgd_trajectories(TorchSGD(0.1, momentum=momentum, nesterov=nesterov), nesterov, momentum)
+            stock = _sgd_trajectories(keras.optimizers.SGD(0.1, momentum=momentum, nesterov=nesterov), nesterov,
+                                      momentum)
+        finally:
+            keras.config.set_floatx(old)
+    assert max(ours) < 1e-14
+    if momentum:  # Keras' own SGD folds the rate into the buffer: other steps once the rate moves
+        assert max(stock) > 1e-4
+
+
+def test_torch_batch_norm_running_statistics_match_pytorch():
+    from inception.keras.layers import TorchBatchNorm
+
+    rng = np.random.default_rng(2)
+    ours = TorchBatchNorm(epsilon=1e-3, momentum=0.9)
+    stock = keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.9)
+    ref = torch.nn.BatchNorm2d(5, eps=1e-3, momentum=0.1)
+    for step in range(4):
+        x = (rng.normal(size=(3, 4, 4, 5)) * (step + 1) + step).astype(np.float32)
+        yo = ours(x, training=True).numpy()
+        stock(x, training=True)
+        yr = ref(torch.from_numpy(x).permute(0, 3, 1, 2)).permute(0, 2, 3, 1).detach().numpy()
+        np.testing.assert_allclose(yo, yr, atol=2e-5)  # normalised with the biased variance, as PyTorch
+    np.testing.assert_allclose(ours.moving_mean.numpy(), ref.running_mean.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.moving_variance.numpy(), ref.running_var.numpy(), rtol=1e-5)
+    gap = np.abs(stock.moving_variance.numpy() - ref.running_var.numpy()) / ref.running_var.numpy()
+    assert gap.max() > 1e-3  # Keras' own: the biased variance, 48/47 apart
+    x = rng.normal(size=(2, 4, 4, 5)).astype(np.float32)  # inference uses the running statistics
+    np.testing.assert_allclose(ours(x, training=False).numpy(),
+                               ref.eval()(torch.from_numpy(x).permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+                               .detach().numpy(), atol=2e-5)
+
+
+def test_dropout_masks_have_the_same_statistics():
+    """The check runs without dropout (masks cannot be shared); here: same keep rate and scaling."""
+    p, n = 0.4, 200_000
+    x = np.ones((n,), np.float32)
+    t = torch.nn.functional.dropout(torch.from_numpy(x), p, training=True).numpy()
+    k = keras.layers.Dropout(p, seed=0)(x, training=True).numpy()
+    for out in (t, k):
+        kept = out[out != 0]
+        assert abs(kept.size / n - (1 - p)) < 0.005
+        np.testing.assert_allclose(kept, 1 / (1 - p), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------
+# The cross-check itself
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_crosscheck_on_synthetic_images(syn, tmp_path, capsys):
+    from inception.train.crosscheck import EARLY_TOLERANCE, main
+
+    out = tmp_path / "cc.json"
+    rc = main(["--data-dir", str(syn / "data"), "--cache-dir", str(syn / "cache"), "--steps", "3", "--seed", "1",
+               "--image-size", "32", "--source-size", "48", "--batch-size", "8", "--dtype", "float64",
+               "--out", str(out)])
+    import json
+
+    r = json.loads(out.read_text())
+    assert rc == 0, capsys.readouterr().out
+    assert r["labels_equal"] and r["max_input_abs_diff"] < 1e-12
+    assert r["early_ok"] and r["max_cross_rel_diff"] < EARLY_TOLERANCE and r["within_yardstick"]
+    assert len(r["rows"]) == 3 and len({round(row["lr"], 9) for row in r["rows"]}) == 3  # the rate moves
+    assert all(row["yardstick_rel_diff"] > 0 for row in r["rows"][1:])  # the nudge is felt
+    assert "step   2" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------
+# Precision
+# ----------------------------------------------------------------------
+
+
+def test_cpu_flags_and_bf16_support(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 amx_tile amx_bf16\n")
+    assert "amx_bf16" in cpu_flags(info)
+    assert cpu_bf16_support(cpu_flags(info), onednn=None)[0] is True
+    assert cpu_bf16_support(frozenset({"avx2", "fma"}), onednn=None)[0] is False
+    assert cpu_bf16_support(frozenset({"avx2"}), onednn=True)[0] is True  # the library's word first
+    assert cpu_bf16_support(frozenset({"amx_bf16"}), onednn=False)[0] is False
+    assert cpu_flags(tmp_path / "missing") == frozenset()
+
+
+def test_precision_auto_picks_bf16_only_with_native_support():
+    assert choose_precision("auto", "cpu", cpu_support=(True, "mock"))[0] == "bf16"
+    assert choose_precision("auto", "cpu", cpu_support=(False, "mock"))[0] == "fp32"
+    assert choose_precision("auto", "gpu", gpu_bf16=True)[0] == "bf16"
+    assert choose_precision("auto", "gpu", gpu_bf16=False)[0] == "fp16"
+    with pytest.warns(SlowPrecisionWarning):
+        assert choose_precision("bf16", "cpu", cpu_support=(False, "mock"))[0] == "bf16"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert choose_precision("bf16", "cpu", cpu_support=(True, "mock"))[0] == "bf16"
+        assert choose_precision("fp64", "cpu", cpu_support=(False, "mock"))[0] == "fp64"
+    with pytest.raises(ValueError, match="needs a GPU"):
+        choose_precision("fp16", "cpu", cpu_support=(False, "mock"))
+    _, why = choose_precision("auto", "cpu", cpu_support=(False, "the CPU flags list none"))
+    assert "no native bf16" in why and "flags" in why
+
+
+def _cfg(syn, tmp_path, framework, **kw):
+    base = dict(framework=framework, variant="bn", data_dir=str(syn / "data"), cache_dir=str(syn / "cache"),
+                out_dir=str(tmp_path / framework), image_size=32, batch_size=8, epochs=1, max_steps_per_epoch=1,
+                progress="none", seed=0, dropout=0.0, aux_dropout=0.0, augment=False, schedule="constant", lr=0.02)
+    base.update(kw)
+    return TrainConfig(**base).validated()
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_record_says_which_precision_ran_and_why(syn, tmp_path, framework, monkeypatch):
+    from inception.train import precision as P
+    from inception.train.loop import make_engine
+
+    monkeypatch.setattr(P, "cpu_bf16_support", lambda *a, **k: (False, "mocked: no native bf16"))
+    engine = make_engine(_cfg(syn, tmp_path, framework))
+    info = engine.device_info()
+    assert info["precision"] == "fp32" and "mocked: no native bf16" in info["precision_reason"]
+    assert info["eval_precision"] == "fp32"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_a_bf16_step_reduces_the_loss(syn, tmp_path, framework):
+    """bf16 mixed precision trains: repeated steps on one batch lower its loss; weights stay float32."""
+    from inception.train.loop import make_engine
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlowPrecisionWarning)
+        engine = make_engine(_cfg(syn, tmp_path, framework, precision="bf16", optimizer="adamw", lr=2e-3))
+    assert engine.precision == "bf16"
+    if framework == "torch":
+        x, y = next(iter(engine.train_loader))
+        losses = [float(engine.train_step(x, y)[1]) for _ in range(4)]
+        assert all(p.dtype == torch.float32 for p in engine.raw.parameters())
+    else:
+        x, y = next(iter(engine.train_dataset(0)))
+        losses = [float(engine._train_step(x, y)[1]) / float(len(y)) for _ in range(4)]
+        assert all(v.dtype == "float32" for v in engine.model.trainable_variables)
+    assert losses[-1] < losses[0]

@@ -429,7 +429,7 @@ def test_no_data_set_photographs_are_committed():
 # --------------------------------------------------------------------------
 
 #: Chapters whose sources are held to the course shape below.
-COURSE_CHAPTERS = ["book/05_architecture", "book/06_implementation", "book/08_conclusion"]
+COURSE_CHAPTERS = ["book/05_architecture", "book/06_implementation", "book/07_results", "book/08_conclusion"]
 HIDDEN = {"remove-cell", "remove-input"}
 
 
@@ -442,7 +442,7 @@ def _tags(cell):
 
 
 #: Chapters still being rewritten for the reader; the check reports them without failing.
-IN_REWRITE = {"book/07_results"}
+IN_REWRITE: set = set()
 
 
 @pytest.mark.parametrize("docname", [

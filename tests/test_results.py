@@ -1,7 +1,10 @@
 """Chapter 7's numbers and figures from run records (inception.results).
 
-* tables equal the records' values; seed spread and the slides comparison
-  are computed right; the gallery lists exactly the wrong predictions;
+* tables equal the records' values; runs are grouped by recipe (oldest
+  first) and the figures' run is picked on validation; evaluation sizes come
+  from the configuration (older records: the training size); seed spread and
+  the slides comparison are computed right; the gallery lists exactly the
+  wrong predictions; the training cross-check's results are read and drawn;
 * the documented image sizes equal the real headers (when the images are here);
 * compute_cams on a tiny model trained on synthetic data: the schema, a map's
   mean plus bias equals the logit, the reloaded model predicts what the run
@@ -31,12 +34,13 @@ REAL_IMAGES = REPO.parent / "shared" / "data" / "ucmerced-jpeg95"
 # --------------------------------------------------------------------------
 
 def make_record(framework="torch", seed=0, aux=True, test=0.9, train_curve=(0.3, 0.5, 0.7, 0.8),
-                val_curve=(0.2, 0.5, 0.75, 0.9), seconds=60.0, status="finished", n_classes=21):
+                val_curve=(0.2, 0.5, 0.75, 0.9), seconds=60.0, status="finished", n_classes=21,
+                started="2026-01-01T00:00:00+0000", **config):
     cfg = {"framework": framework, "variant": "bn", "pretrained": None, "aux_logits": aux, "aux_weight": 0.3,
            "dropout": None, "aux_dropout": None, "image_size": 128, "batch_size": 32, "epochs": len(train_curve),
            "optimizer": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-4,
            "schedule": "onecycle", "onecycle_pct_start": 0.3, "label_smoothing": 0.1, "seed": seed,
-           "augment": True, "data_dir": "/somewhere", "out_dir": f"runs/x{seed}", "progress": "lines"}
+           "augment": True, "data_dir": "/somewhere", "out_dir": f"runs/x{seed}", "progress": "lines", **config}
     epochs = [{"epoch": i + 1, "train_loss": 3.0 - i * 0.5, "train_main_loss": 2.5 - i * 0.5, "train_accuracy": tr,
                "val_loss": 2.4 - i * 0.5, "val_accuracy": va, "lr": 0.1, "seconds": seconds,
                "epoch_seconds": seconds, "images_per_second": 50.0}
@@ -47,6 +51,7 @@ def make_record(framework="torch", seed=0, aux=True, test=0.9, train_curve=(0.3,
     per_class = {c: {"precision": 0.9, "recall": float(cm[i, i] / cm[i].sum()), "f1": 0.9, "support": 20}
                  for i, c in enumerate(CLASSES[:n_classes])}
     return {"format": "inception-run-record-v1", "status": status, "config": cfg, "framework": framework,
+            "started": started,
             "variant": "bn", "versions": {"torch": "2.x"}, "device": {"description": "CPU"}, "epochs": epochs,
             "steps_per_epoch": 46, "test_accuracy": test if status == "finished" else None, "test_top5": 0.99,
             "test_loss": 0.7, "per_class": per_class, "confusion_matrix": cm.tolist(), "macro_f1": 0.88,
@@ -157,22 +162,148 @@ def test_slides_rows_and_explanation():
     q = R.quoted_numbers(runs)
     assert q["ch7_scr_train_epoch"] == "2" and q["ch7_scr_train_minutes"] == "4 minutes"
     assert q["ch7_scr_val_at_train"] == "46.0%" and q["ch7_base_gap"] == "-5.0"
-    assert q["ch7_acc_torch0"] == "95.0%" and q["ch7_acc_keras0"] == "n/a"
+    assert q["ch7_fig_test"] == "95.0%" and q["ch7_fig_run"] == "PyTorch, seed 0, first recipe"
+    assert q["ch7_first_gap"] == "n/a"  # no Keras run
 
 
 def test_quoted_numbers_are_the_records_values(records):
     runs = R.load_runs(records)
     q = R.quoted_numbers(runs)
-    assert q["ch7_acc_torch0"] == "95.0%" and q["ch7_acc_keras0"] == "94.0%" and q["ch7_acc_noaux"] == "91.0%"
-    assert q["ch7_wrong_torch0"] == "2" and q["ch7_hours_torch1"] == "1.0"
-    assert q["ch7_verdict_torch0"] == "met" and q["ch7_verdict_keras0"] == "met"
-    assert q["ch7_verdict_noaux"] == "missed by 4.0 points"
+    assert q["ch7_first_results"] == "PyTorch 95.0%, 93.0% and 50.0% (seeds 0, 1 and 7, mean 79.3%); Keras 94.0% (seed 0)"
+    assert q["ch7_first_gap"] == "1.0"  # seed 0, the one seed both frameworks ran
+    assert q["ch7_fig_run"] == "PyTorch, seed 0, first recipe"  # best last-epoch validation, first on a tie
+    assert q["ch7_fig_wrong"] == "2" and q["ch7_fig_eval"] == "128"
     assert q["ch7_builtup_wrong"] == "0"  # the two mistakes are agricultural->beach, forest->chaparral
-    assert q["ch7_seed_n"] == "3" and q["ch7_seed_range"] == "45.0"
-    assert q["ch7_n_finished"] == "5" and q["ch7_slides_scr_test"] == "45.05%"
+    assert q["ch7_seed_sentence"].startswith("PyTorch, first recipe: 3 seeds, 50.0% to 95.0% (45.0 points")
+    assert q["ch7_aux_sentence"] == ("first recipe: 91.0% without the heads against 95.0% with them "
+                                     "(+4.0 points for the heads, one seed)")
+    assert q["ch7_n_runs"] == "5" and q["ch7_slides_scr_test"] == "45.05%"
+    assert q["ch7_new_label"] == "second recipe" and q["ch7_new_results"] == "no run of it has finished yet"
+    assert q["ch7_new_eval"] == str(R.SCRATCH_RECIPE["eval_size"])
+    assert q["ch7_new_source"] == str(R.SCRATCH_RECIPE["source_size"])
+    assert q["ch7_first_crop_px"] == "64" and q["ch7_new_crop_px"] == "128"
+    assert q["ch7_cc_f64_early"] == "n/a"
     empty = R.quoted_numbers({})
-    assert empty["ch7_acc_torch0"] == "n/a" and empty["ch7_scr_train_epoch"] == "n/a"
+    assert empty["ch7_fig_test"] == "n/a" and empty["ch7_scr_train_epoch"] == "n/a"
+    assert empty["ch7_new_label"] == "first recipe"
     assert set(empty) == set(q)
+    assert not [v for v in q.values() if "target" in v or "goal" in v]
+
+
+def test_eval_size_comes_from_the_configuration():
+    old = make_record()  # made before eval_size and source_size existed
+    new = make_record(source_size=256, eval_size=160)
+    assert (R.train_size(old), R.source_size(old), R.eval_size(old)) == (128, 128, 128)
+    assert (R.train_size(new), R.source_size(new), R.eval_size(new)) == (128, 256, 160)
+    # an older record lacking a field reads as one that sets it to the training size
+    assert R.recipe_key(old) == R.recipe_key(make_record(source_size=128, eval_size=128))
+    assert R.recipe_key(old) != R.recipe_key(new)
+    rows = {r["setting"]: r["value"] for r in R.recipe_rows(new)}
+    assert rows["validation and test input"].startswith("160x160")
+    assert "256x256" in rows["training input"]
+
+
+def _two_recipes(tmp_path):
+    root = tmp_path / "runs"
+    old = dict(started="2026-01-01T00:00:00+0000")
+    new = dict(started="2026-02-01T00:00:00+0000", **R.SCRATCH_RECIPE)  # the queued recipe
+    write_run(root, "torch-bn128-seed0", make_record(seed=0, test=0.93, **old), make_predictions())
+    write_run(root, "keras-bn128-seed0", make_record("keras", seed=0, test=0.87, **old))
+    write_run(root, "torch-crop256-seed0", make_record(seed=0, test=0.95, val_curve=(.2, .5, .7, .90), **new))
+    write_run(root, "keras-crop256-seed0", make_record("keras", seed=0, test=0.94, val_curve=(.2, .5, .7, .93), **new),
+              make_predictions())
+    write_run(root, "torch-crop256-noaux-seed0", make_record(aux=False, test=0.96, val_curve=(.2, .5, .7, .99), **new))
+    return R.load_runs(root)
+
+
+def test_recipes_group_the_runs_oldest_first(tmp_path):
+    runs = _two_recipes(tmp_path)
+    groups = R.recipes(runs)
+    assert [g.label for g in groups] == ["first recipe", "second recipe"]
+    assert list(groups[0].runs) == ["torch-bn128-seed0", "keras-bn128-seed0"]
+    assert set(groups[1].runs) == {"torch-crop256-seed0", "keras-crop256-seed0", "torch-crop256-noaux-seed0"}
+    # the figures show the newest recipe's run with aux heads and the best last validation (not test)
+    assert R.figure_run(runs) == "keras-crop256-seed0"
+    assert R.figure_run({}) is None
+    rows = R.run_rows(runs)
+    assert [(r["recipe"], r["framework"], r["aux heads"]) for r in rows] == [
+        ("first recipe", "PyTorch", "yes"), ("first recipe", "Keras", "yes"),
+        ("second recipe", "PyTorch", "yes"), ("second recipe", "Keras", "yes"), ("second recipe", "PyTorch", "no")]
+    assert [r["evaluated at"] for r in rows] == [128, 128, 160, 160, 160]
+    assert [r["test top-1"] for r in rows] == [0.93, 0.87, 0.95, 0.94, 0.96]
+    assert R.framework_gap(groups[0]) == pytest.approx(0.06) and R.framework_gap(groups[1]) == pytest.approx(0.01)
+    assert R.results_sentence(groups[1]) == "PyTorch 95.0% (seed 0); Keras 94.0% (seed 0)"
+    q = R.quoted_numbers(runs)
+    assert q["ch7_new_label"] == "second recipe" and q["ch7_new_n_done"] == "3"
+    assert q["ch7_new_gap_sentence"].startswith("PyTorch's mean is 1.0 points above Keras'")
+    assert q["ch7_fig_run"] == "Keras, seed 0, second recipe" and q["ch7_fig_eval"] == "160"
+    # the aux pair is matched within its recipe, framework and seed
+    aux = R.aux_comparison(runs)
+    assert [r["run"] for r in aux] == ["torch-crop256-seed0", "torch-crop256-noaux-seed0"]
+    assert aux[0]["recipe"] == "second recipe"
+    table = {r["setting"]: r for r in R.recipe_comparison(groups[0].record["config"], R.SCRATCH_RECIPE)}
+    assert table["training crops cut from (px)"]["first"] == 128
+    assert table["validation and test size (px)"]["second"] == R.SCRATCH_RECIPE["eval_size"]
+
+
+def test_queued_recipe_is_the_scripts_recipe(tmp_path):
+    from inception.train.config import TrainConfig
+
+    runs = _two_recipes(tmp_path)
+    assert R.queued_recipe(runs).label == "second recipe" and len(R.queued_recipe(runs).runs) == 3
+    rec = {"config": TrainConfig(**R.SCRATCH_RECIPE, framework="keras", seed=3).to_dict()}
+    assert R.recipe_key(rec) == R.queued_recipe_key()
+    first_only = {n: r for n, r in runs.items() if "bn128" in n}
+    assert R.queued_recipe(first_only).label == "second recipe" and not R.queued_recipe(first_only).runs
+
+
+def test_cams_of_falls_back_to_a_run_with_maps(tmp_path):
+    runs = _two_recipes(tmp_path)
+    assert R.cams_of(runs, "keras-crop256-seed0") == (None, None)
+    cams = {"format": R.CAMS_FORMAT, "items": [], "classes": list(CLASSES), "grid": [4, 4]}
+    (runs["torch-bn128-seed0"].path / "cams.json").write_text(json.dumps(cams))
+    name, found = R.cams_of(runs, "keras-crop256-seed0")
+    assert name == "torch-bn128-seed0" and found["grid"] == [4, 4]
+
+
+# --------------------------------------------------------------------------
+# the training cross-check
+# --------------------------------------------------------------------------
+
+def make_crosscheck(dtype, seed=0, steps=20, grow=10.0, start=1e-16):
+    rows = [{"step": i, "lr": 0.01 * i, "torch_loss": 3.0, "keras_loss": 3.0, "input_max_abs_diff": 5e-16,
+             "labels_equal": True, "cross_rel_diff": min(1.0, start * grow ** i),
+             "yardstick_loss": 3.0, "yardstick_rel_diff": min(1.0, 2 * start * grow ** i)} for i in range(steps)]
+    return {"format": "inception-train-crosscheck-v1", "dtype": dtype, "steps": steps, "seed": seed,
+            "image_size": 128, "batch_size": 32, "source_size": 256, "rows": rows,
+            "max_cross_rel_diff": max(r["cross_rel_diff"] for r in rows),
+            "max_early_cross_rel_diff": max(r["cross_rel_diff"] for r in rows[:12]),
+            "max_input_abs_diff": 5e-16, "labels_equal": True, "early_ok": dtype == "float64" or None,
+            "within_yardstick": True, "steps_beyond_yardstick": []}
+
+
+def test_crosschecks_are_read_tabled_and_drawn(tmp_path):
+    d = tmp_path / "cc"
+    d.mkdir()
+    (d / "seed1-float32.json").write_text(json.dumps(make_crosscheck("float32", 1, start=1e-7, grow=4.0)))
+    (d / "seed1-float64.json").write_text(json.dumps(make_crosscheck("float64", 1, grow=3.0)))
+    (d / "seed0-float64.json").write_text(json.dumps(make_crosscheck("float64", 0, grow=3.0)))
+    (d / "notes.json").write_text("{}")
+    checks = R.load_crosschecks(d)
+    assert list(checks) == [(0, "float64"), (1, "float64"), (1, "float32")]
+    assert R.load_crosschecks(tmp_path / "none") == {}
+    rows = R.crosscheck_rows(checks)
+    assert rows[0]["same labels"] == "yes" and rows[0]["steps within 10x the yardstick"] == "20 of 20"
+    assert rows[2]["loss difference, all steps"] == checks[(1, "float32")]["max_cross_rel_diff"]
+    q = R.crosscheck_numbers(checks)
+    assert q["ch7_cc_f64_n"] == "2" and q["ch7_cc_f64_seeds"] == "0 and 1" and q["ch7_cc_f32_seeds"] == "1"
+    assert q["ch7_cc_f64_early"] == f"{3.0 ** 11 * 1e-16:.1e}"
+    assert q["ch7_cc_f32_chaos_step"] == "7"  # 2e-7 * 4^7 > 1e-3 > 2e-7 * 4^6
+    assert q["ch7_cc_labels_equal"] == "yes" and q["ch7_cc_f64_within"] == "2 of 2"
+    assert set(R.crosscheck_numbers({})) == set(q)
+    ax = R.plot_crosscheck(checks).axes[0]
+    assert ax.get_yscale() == "log" and len(ax.lines) == 6
+    assert R.plot_crosscheck({}) is None
 
 
 def test_command_line_repeats_the_recipe():
@@ -192,7 +323,7 @@ def test_command_line_repeats_the_recipe():
 
 def test_recipe_rows_read_the_config():
     rows = {r["setting"]: r["value"] for r in R.recipe_rows(make_record())}
-    assert rows["input"].startswith("128x128") and rows["epochs x batch"].startswith("4 x 32")
+    assert rows["training input"].startswith("128x128") and rows["epochs x batch"].startswith("4 x 32")
     assert "peak 0.1" in rows["learning rate"] and "one-cycle" in rows["learning rate"]
     assert "Nesterov" in rows["optimiser"] and rows["label smoothing"] == "0.1"
 
@@ -278,7 +409,7 @@ def tiny_run(tmp_path_factory):
         root = tmp_path_factory.mktemp("results_cam")
         data = make_synthetic_ucmerced(root / "data", per_class=5, size=40)
         train(TrainConfig(framework="torch", variant="bn", data_dir=str(data), cache_dir=str(root / "cache"),
-                          out_dir=str(root / "run"), image_size=32, batch_size=8, epochs=2, lr=0.02,
+                          out_dir=str(root / "run"), image_size=32, eval_size=64, batch_size=8, epochs=2, lr=0.02,
                           progress="none", seed=0))
     finally:
         torch.set_num_threads(threads)
@@ -291,7 +422,8 @@ def test_compute_cams_schema_and_logits(tiny_run):
     on_disk = json.loads(out.read_text())
     assert on_disk == json.loads(json.dumps(cams))
     assert R.read_cams(out)["format"] == R.CAMS_FORMAT
-    assert cams["framework"] == "torch" and cams["image_size"] == 32 and cams["grid"] == [1, 1]
+    # at the run's evaluation size (64), not its training size (32)
+    assert cams["framework"] == "torch" and cams["image_size"] == 64 and cams["grid"] == [2, 2]
     assert set(cams) >= {"run", "classes", "items", "n_correct", "n_wrong"}
     preds = json.loads((tiny_run / "run" / "predictions.json").read_text())
     n_wrong = min(3, sum(not c for c in preds["correct"]))
@@ -341,7 +473,7 @@ def glued_values(path):
 
 def test_chapter_numbers_come_from_the_committed_records():
     glued = glued_values(CHAPTER)
-    expected = R.quoted_numbers(R.load_runs(), R.find_images())
+    expected = R.quoted_numbers(R.load_runs(), R.find_images(), R.load_crosschecks())
     missing = sorted(set(expected) - set(glued))
     assert not missing, f"chapter 7 does not glue {missing}; re-execute it"
     stale = {k: (glued[k], repr(v)) for k, v in expected.items() if glued[k] != repr(v)}
@@ -361,9 +493,13 @@ def test_scratch_recipe_is_the_queued_one(tmp_path):
     ours = TrainConfig(**R.SCRATCH_RECIPE).recipe()
     assert queued == ours
     plan = R.gpu_plan(tmp_path / "d", tmp_path / "o")
-    assert [n for n, _ in plan][:4] == [s.name for s in R.EXPECTED_RUNS]
+    assert [n for n, _ in plan][:-1] == [s.name for s in R.EXPECTED_RUNS]
     assert plan[-1][1]["pretrained"] == "imagenet"
-    assert plan[3][1]["aux_logits"] is False and plan[1][1]["framework"] == "keras"
+    assert plan[4][1]["aux_logits"] is False and plan[1][1]["framework"] == "keras"
+    # EXPECTED_RUNS are the script's runs, in its order
+    queued = [(m.group(1), m.group(2), int(m.group(3)), "--no-aux-logits" not in m.group(0))
+              for m in re.finditer(r"^run (\S+) --framework (\w+) --seed (\d+)(.*)$", text, re.M)]
+    assert queued == [(s.name, s.framework, s.seed, s.aux) for s in R.EXPECTED_RUNS]
     (tmp_path / "d").mkdir()
     for _, kw in plan:  # every run of the GPU switch is a valid configuration
         assert TrainConfig(**kw).validated().resume is True
@@ -409,9 +545,9 @@ def test_eval_size_is_chosen_on_validation_only(tmp_path):
     assert R.chosen_eval_size({"c": c, "d": d}, "torch") == 128
     assert R.chosen_eval_size(runs, "jax") is None
     rows = {r["run"]: r for r in R.resolution_rows(runs)}
-    assert rows["a"]["test there"] == .99 and rows["a"]["target met"] == "yes"
-    assert rows["k"]["test there"] == .70 and rows["k"]["target met"] == "no"
-    assert rows["k"]["test, as trained"] == .80
+    assert rows["a"]["test there"] == .99 and rows["a"]["best size on val"] == 160
+    assert rows["k"]["test there"] == .70 and rows["k"]["val there"] == .85
+    assert rows["k"]["test (the run's own)"] == .80 and rows["k"]["evaluated at"] is None  # no config size
     assert R.plot_resolutions(runs) is not None and R.plot_resolutions({}) is None
 
 

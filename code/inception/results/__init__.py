@@ -1,8 +1,10 @@
 """Results on UC Merced, read from the committed run records (chapter 7).
 
-Three modules, one job each: :mod:`~inception.results.records` (run records
-on disk, the data set, CAMs), :mod:`~inception.results.tables` and
-:mod:`~inception.results.figures`; every name is re-exported here.
+Four modules, one job each: :mod:`~inception.results.records` (run records
+on disk, recipes, the data set, CAMs, the cross-check's results),
+:mod:`~inception.results.tables`, :mod:`~inception.results.figures` and
+:mod:`~inception.results.quoted` (the numbers the prose quotes); every name is
+re-exported here.
 
 The training runs (``python -m inception.train``, queued by
 ``data/runs/run_all.sh``) leave a small record per run under
@@ -13,11 +15,20 @@ few test images). No weights and no images are committed. Everything here
 reads those files, so the chapter renders anywhere, and degrades to a note
 where a run has not finished or the images are not on the machine.
 
-* Loading: :func:`load_runs`, :data:`EXPECTED_RUNS`, :func:`runs_status`.
-* Tables: :func:`summary_rows`, :func:`recipe_rows`, :func:`command_line`,
-  :func:`targets_rows`, :func:`slides_rows` (against :data:`SLIDES`),
+* Loading: :func:`load_runs`, :data:`EXPECTED_RUNS` (the queued recipe),
+  :data:`FIRST_RECIPE_RUNS`, :func:`runs_status`; recipes: :func:`recipes`
+  (runs grouped by configuration, oldest first), :func:`queued_recipe`,
+  :func:`figure_run` (the run the figures show: validation chooses);
+  sizes: :func:`train_size`, :func:`source_size`, :func:`eval_size` (the
+  size of a run's one test evaluation, fixed in its configuration).
+* Tables: :func:`run_rows` (per recipe, framework and seed),
+  :func:`summary_rows`, :func:`recipe_rows`, :func:`recipe_comparison`,
+  :func:`command_line`, :func:`slides_rows` (against :data:`SLIDES`),
   :func:`seed_spread`, :func:`aux_comparison`, :func:`top_confusions`,
-  :func:`misclassified`.
+  :func:`misclassified`, :func:`resolution_rows` (the test-size sweep, an
+  analysis).
+* The training cross-check of the two engines: :func:`load_crosschecks`,
+  :func:`crosscheck_rows`, :func:`plot_crosscheck`.
 * Why the slides' run fell short, from our learning curve:
   :func:`first_epoch_reaching`, :func:`slides_explanation`.
 * Figures (matplotlib, not displayed; show them with
@@ -39,6 +50,7 @@ A figure function returns ``None`` when what it needs is missing;
 from .figures import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
 from .tables import *  # noqa: F401,F403
+from .quoted import *  # noqa: F401,F403
 from .records import _select_cam_images  # noqa: F401 (tests)
 
 __all__ = [
@@ -46,7 +58,6 @@ __all__ = [
     "Run",
     "EXPECTED_RUNS",
     "SLIDES",
-    "TARGETS",
     "PUBLISHED",
     "ODD_SIZES",
     "FINETUNE_RECIPE",
@@ -61,7 +72,6 @@ __all__ = [
     "summary_rows",
     "recipe_rows",
     "command_line",
-    "targets_rows",
     "slides_rows",
     "first_epoch_reaching",
     "slides_explanation",
@@ -87,6 +97,38 @@ __all__ = [
     "plot_size_histogram",
     "plot_cams",
     "EVAL_SIZES",
+    "FIRST_RECIPE_RUNS",
+    "Recipe",
+    "train_size",
+    "source_size",
+    "eval_size",
+    "recipe_key",
+    "recipes",
+    "recipe_label",
+    "figure_run",
+    "default_crosscheck_dir",
+    "load_crosschecks",
+    "run_rows",
+    "RUN_FORMATS",
+    "SPREAD_FORMATS",
+    "AUX_FORMATS",
+    "RESOLUTION_FORMATS",
+    "CROSSCHECK_FORMATS",
+    "queued_recipe",
+    "queued_recipe_key",
+    "framework_results",
+    "framework_gap",
+    "results_sentence",
+    "recipe_comparison",
+    "crosscheck_rows",
+    "crosscheck_numbers",
+    "plot_crosscheck",
+    "SUMMARY_FORMATS",
+    "NO_IMAGES",
+    "MAIN_RUN",
+    "KERAS_RUN",
+    "NOAUX_RUN",
+    "cams_of",
     "read_resolutions",
     "chosen_eval_size",
     "best_val_sizes",

@@ -18,7 +18,6 @@ from .records import (
     PathLike,
     Runs,
     SLIDES,
-    TARGETS,
     _FRAMEWORK_NAMES,
     _RUN_COLORS,
     find_images,
@@ -35,8 +34,9 @@ from .tables import (
 
 
 def plot_resolutions(runs: Runs):
-    """Validation (dashed) and test (solid) accuracy of each run against the
-    evaluation size, the training size marked. ``None`` without sweeps."""
+    """An analysis after training: validation (dashed) and test (solid)
+    accuracy of each run against the evaluation size, the training size
+    marked. ``None`` without sweeps."""
     sweeps = {name: read_resolutions(run) for name, run in runs.items()}
     sweeps = {n: sw for n, sw in sweeps.items() if sw}
     if not sweeps:
@@ -55,16 +55,44 @@ def plot_resolutions(runs: Runs):
     for t in sorted(x for x in train_sizes if x):
         ax.axvline(t, color="grey", lw=0.8, ls=":")
         ax.text(t + 1, ax.get_ylim()[0] + 0.005, f"trained at {t}", color="grey", fontsize=8)
-    for fw, target in TARGETS.items():
-        if any(runs[n].record.get("framework") == fw for n in sweeps):
-            ax.axhline(target, color="#999999", lw=0.6)
-            ax.text(ax.get_xlim()[1], target, f" target {_FRAMEWORK_NAMES.get(fw, fw)}", fontsize=7,
-                    va="center", color="#666666")
     ax.set_xlabel("evaluation size (whole image resized to S x S)")
     ax.set_ylabel("accuracy")
     ax.grid(alpha=0.3)
     # below the axes: inside, it would hide the points at the largest sizes
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4)
+    fig.tight_layout()
+    return fig
+
+
+def plot_crosscheck(checks: Mapping[Any, Mapping[str, Any]]):
+    """The training cross-check, step by step (log scale): the relative
+    difference of the main loss between PyTorch and Keras trained on the same
+    batches from the same weights (solid), and the yardstick, PyTorch against
+    itself with its initial weights one ulp apart (dashed); float64 and
+    float32 in their own colours, one line per seed. ``None`` without results."""
+    if not checks:
+        return None
+    fig = _figure((10, 4.2))
+    ax = fig.subplots()
+    colors = {"float64": "#1f77b4", "float32": "#d62728"}
+    floor = 1e-17  # an exact agreement (0) is drawn at the bottom of the axis
+    seen = set()
+    for (seed, dtype), c in checks.items():
+        steps = [r["step"] for r in c["rows"]]
+        col = colors.get(dtype, "#555555")
+        first = dtype not in seen
+        seen.add(dtype)
+        ax.plot(steps, [max(r["cross_rel_diff"], floor) for r in c["rows"]], "-", color=col, lw=1.4,
+                label=f"{dtype}: PyTorch vs Keras" if first else None)
+        if any("yardstick_rel_diff" in r for r in c["rows"]):
+            ax.plot(steps, [max(r.get("yardstick_rel_diff", floor), floor) for r in c["rows"]], "--", color=col,
+                    lw=1.0, alpha=0.8, label=f"{dtype}: PyTorch vs PyTorch, one ulp apart" if first else None)
+    ax.set_yscale("log")
+    ax.set_ylim(floor / 2, 10)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("relative difference of the main loss")
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 

@@ -33,25 +33,31 @@ class RunSpec:
     role: str
 
 
-#: The from-scratch runs behind the chapter, most important first.
+#: The runs of the current recipe, in the order ``data/runs/run_all.sh`` queues them.
 EXPECTED_RUNS: Tuple[RunSpec, ...] = (
-    RunSpec("torch-bn128-seed0", "torch", 0, True, "the recipe, PyTorch"),
-    RunSpec("keras-bn128-seed0", "keras", 0, True, "the recipe, Keras"),
-    RunSpec("torch-bn128-seed1", "torch", 1, True, "second seed"),
-    RunSpec("torch-bn128-noaux-seed0", "torch", 0, False, "without auxiliary heads"),
+    RunSpec("torch-crop256-seed0", "torch", 0, True, "the recipe, PyTorch"),
+    RunSpec("keras-crop256-seed0", "keras", 0, True, "the recipe, Keras"),
+    RunSpec("torch-crop256-seed1", "torch", 1, True, "second seed, PyTorch"),
+    RunSpec("keras-crop256-seed1", "keras", 1, True, "second seed, Keras"),
+    RunSpec("torch-crop256-noaux-seed0", "torch", 0, False, "without auxiliary heads"),
 )
-MAIN_RUN = EXPECTED_RUNS[0].name
-KERAS_RUN = EXPECTED_RUNS[1].name
-NOAUX_RUN = EXPECTED_RUNS[3].name
+#: The first recipe's runs (crops cut from the 128-pixel images, evaluated at 128;
+#: Keras with its own SGD and batch-norm conventions), kept as records.
+FIRST_RECIPE_RUNS: Tuple[RunSpec, ...] = (
+    RunSpec("torch-bn128-seed0", "torch", 0, True, "first recipe, PyTorch"),
+    RunSpec("keras-bn128-seed0", "keras", 0, True, "first recipe, Keras"),
+    RunSpec("torch-bn128-seed1", "torch", 1, True, "first recipe, second seed"),
+    RunSpec("torch-bn128-noaux-seed0", "torch", 0, False, "first recipe, without auxiliary heads"),
+)
+MAIN_RUN = FIRST_RECIPE_RUNS[0].name
+KERAS_RUN = FIRST_RECIPE_RUNS[1].name
+NOAUX_RUN = FIRST_RECIPE_RUNS[3].name
 
 #: The course slides' results on UC Merced (accuracy, as fractions).
 SLIDES: Dict[str, Dict[str, float]] = {
     "pretrained": {"train": 0.88, "test": 0.70},
     "scratch": {"train": 0.6578, "test": 0.4505},
 }
-
-#: Test top-1 targets of this project (issue 9), per framework.
-TARGETS: Dict[str, float] = {"torch": 0.95, "keras": 0.94}
 
 #: Published GoogLeNet accuracies on UC Merced (Castelluccio et al. 2015,
 #: cross-validated, full-size inputs): about 92% from scratch, about 97%
@@ -60,11 +66,14 @@ PUBLISHED: Dict[str, float] = {"scratch": 0.92, "finetuned": 0.97}
 
 #: The from-scratch recipe of :data:`EXPECTED_RUNS` (``RECIPE`` in
 #: ``data/runs/run_all.sh``; a test checks they agree): the batch-norm
-#: variant at 128x128, SGD with Nesterov momentum, one-cycle schedule peaking
-#: at 0.1, weight decay 5e-4, label smoothing 0.1, 70 epochs.
+#: variant trained on 128x128 crops cut from the 256-pixel images, evaluated on
+#: whole images at 160x160 (fixed before training), SGD with Nesterov momentum,
+#: one-cycle schedule peaking at 0.1, weight decay 5e-4, label smoothing 0.1,
+#: 70 epochs.
 SCRATCH_RECIPE: Dict[str, Any] = {
-    "variant": "bn", "image_size": 128, "batch_size": 32, "epochs": 70, "optimizer": "sgd", "lr": 0.1,
-    "schedule": "onecycle", "weight_decay": 5e-4, "label_smoothing": 0.1,
+    "variant": "bn", "image_size": 128, "source_size": 256, "eval_size": 160, "batch_size": 32, "epochs": 70,
+    "optimizer": "sgd", "lr": 0.1, "schedule": "onecycle", "weight_decay": 5e-4, "label_smoothing": 0.1,
+    "precision": "auto",
 }
 
 #: The ImageNet fine-tuning recipe the chapter proposes for a GPU (not run here).
@@ -207,7 +216,7 @@ def load_runs(root: Optional[PathLike] = None, finished_only: bool = True) -> Di
 
     Returns ``{name: Run(record, predictions)}``: the folders of ``root`` that
     hold a ``record.json``, the :data:`EXPECTED_RUNS` first (in their order),
-    then any other in name order. With ``finished_only`` (the default) only
+    then the :data:`FIRST_RECIPE_RUNS`, then any other in name order. With ``finished_only`` (the default) only
     records whose status is ``finished`` and that have a test accuracy count;
     a missing or unreadable ``root`` gives ``{}``.
     """
@@ -222,7 +231,7 @@ def load_runs(root: Optional[PathLike] = None, finished_only: bool = True) -> Di
         if finished_only and not _finished(record):
             continue
         found[d.name] = Run(record, _read_json(d / "predictions.json"), d.name, d)
-    order = [s.name for s in EXPECTED_RUNS if s.name in found]
+    order = [s.name for s in EXPECTED_RUNS + FIRST_RECIPE_RUNS if s.name in found]
     order += [n for n in found if n not in order]
     return {n: found[n] for n in order}
 
@@ -236,7 +245,7 @@ def runs_status(root: Optional[PathLike] = None) -> List[Dict[str, Any]]:
     whether its record is in ``root``, finished or how far it got."""
     all_runs = load_runs(root, finished_only=False)
     rows = []
-    by_name = {s.name: s for s in EXPECTED_RUNS}
+    by_name = {s.name: s for s in EXPECTED_RUNS + FIRST_RECIPE_RUNS}
     names = list(by_name) + [n for n in all_runs if n not in by_name]
     for name in names:
         run = all_runs.get(name)
@@ -274,6 +283,124 @@ def final_train_accuracy(record: Mapping[str, Any]) -> Optional[float]:
     weights score on the un-augmented training images)."""
     epochs = record.get("epochs") or []
     return epochs[-1].get("train_accuracy") if epochs else None
+
+
+def train_size(record: Mapping[str, Any]) -> Optional[int]:
+    """The side of the training crops (``image_size`` of the configuration)."""
+    return _cfg(record).get("image_size")
+
+
+def source_size(record: Mapping[str, Any]) -> Optional[int]:
+    """The side of the images the training crops were cut from: ``source_size``
+    of the configuration; records made before that field existed cut their
+    crops from images at the training size."""
+    cfg = _cfg(record)
+    return cfg.get("source_size") or cfg.get("image_size")
+
+
+def eval_size(record: Mapping[str, Any]) -> Optional[int]:
+    """The input side of a run's validation and its one test evaluation, fixed
+    in its configuration before training: ``eval_size``; records made before
+    that field existed evaluated at the training size (``image_size``)."""
+    cfg = _cfg(record)
+    return cfg.get("eval_size") or cfg.get("image_size")
+
+
+#: Configuration fields that tell runs of one recipe apart (not the recipe itself).
+_RUN_FIELDS = ("seed", "framework", "aux_logits", "aux_weight", "aux_dropout")
+
+
+def recipe_key(record: Mapping[str, Any]) -> str:
+    """What a run shares with the other runs of its recipe: its configuration
+    without the session fields, the seed, the framework and the auxiliary
+    heads; fields an older record lacks read as their defaults, and
+    ``source_size`` and ``eval_size`` as the training size."""
+    from ..train.config import SESSION_FIELDS, TrainConfig
+
+    c = {**TrainConfig().to_dict(), **_cfg(record)}  # fields added since a record was made: their defaults
+    c = {k: v for k, v in c.items() if k not in SESSION_FIELDS and k not in _RUN_FIELDS}
+    c["source_size"], c["eval_size"] = source_size(record), eval_size(record)
+    c.pop("eval_precision", None)
+    return json.dumps(c, sort_keys=True, default=str)
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+@dataclass
+class Recipe:
+    """The runs of one recipe, and its place in the order recipes were first run."""
+
+    label: str  # "first recipe", "second recipe", ...
+    key: str
+    runs: Dict[str, Run]
+
+    @property
+    def record(self) -> Dict[str, Any]:
+        """The record of the recipe's first run (its configuration is the recipe's)."""
+        return next(iter(self.runs.values())).record
+
+
+def recipes(runs: Runs) -> List[Recipe]:
+    """The runs grouped by recipe (:func:`recipe_key`), oldest recipe first (by
+    the earliest start among its runs), labelled ``"first recipe"``,
+    ``"second recipe"``... Within a recipe the runs keep the order of ``runs``."""
+    groups: Dict[str, Dict[str, Run]] = {}
+    for name, run in runs.items():
+        groups.setdefault(recipe_key(run.record), {})[name] = run
+    started = {k: min(str(r.record.get("started") or "") for r in g.values()) for k, g in groups.items()}
+    order = sorted(groups, key=lambda k: started[k])
+    return [Recipe(f"{_ORDINALS[i] if i < len(_ORDINALS) else str(i + 1) + 'th'} recipe", k, groups[k])
+            for i, k in enumerate(order)]
+
+
+def recipe_label(runs: Runs, name: str) -> str:
+    """The label of the recipe run ``name`` belongs to (``"first recipe"``...)."""
+    return next((r.label for r in recipes(runs) if name in r.runs), "")
+
+
+def _last_val(record: Mapping[str, Any]) -> float:
+    vals = [e.get("val_accuracy") for e in record.get("epochs") or [] if e.get("val_accuracy") is not None]
+    return float(vals[-1]) if vals else -1.0
+
+
+def figure_run(runs: Runs) -> Optional[str]:
+    """The run the chapter's figures show: among the finished runs of the newest
+    recipe that has one, with auxiliary heads where there is such a run, the
+    one with the highest validation accuracy after its last epoch (validation
+    chooses; the first in order on a tie). ``None`` without runs."""
+    groups = recipes(runs)
+    if not groups:
+        return None
+    members = groups[-1].runs
+    with_aux = {n: r for n, r in members.items() if _cfg(r.record).get("aux_logits", True)} or members
+    return max(with_aux, key=lambda n: (_last_val(with_aux[n].record), -list(with_aux).index(n)))
+
+
+# --------------------------------------------------------------------------
+# The training cross-check (python -m inception.train.crosscheck)
+# --------------------------------------------------------------------------
+
+
+def default_crosscheck_dir() -> Path:
+    """``data/crosscheck`` of the checkout (``./data/crosscheck`` outside one)."""
+    root = repo_root()
+    return (root if root is not None else Path.cwd()) / "data" / "crosscheck"
+
+
+def load_crosschecks(root: Optional[PathLike] = None) -> Dict[Tuple[int, str], Dict[str, Any]]:
+    """The cross-check results under ``root`` (default
+    :func:`default_crosscheck_dir`): ``{(seed, dtype): result}``, written by
+    ``python -m inception.train.crosscheck --out``, in seed then dtype order
+    (float64 first). A missing folder gives ``{}``."""
+    root = Path(root) if root is not None else default_crosscheck_dir()
+    found = {}
+    for path in sorted(root.glob("*.json")) if root.is_dir() else []:
+        data = _read_json(path)
+        if not data or data.get("format") != "inception-train-crosscheck-v1" or not data.get("rows"):
+            continue
+        found[(int(data["seed"]), str(data["dtype"]))] = data
+    return {k: found[k] for k in sorted(found, key=lambda k: (k[0], k[1] != "float64"))}
 
 
 # --------------------------------------------------------------------------
@@ -401,7 +528,13 @@ def compute_cams(run_dir: PathLike, data_dir: Optional[PathLike], out_json: Opti
     if root is None:
         raise FileNotFoundError("UC Merced images not found: " + NO_IMAGES)
     model, cfg = load_model(run_dir)
-    size = cfg.image_size
+    size = cfg.test_size  # the run's evaluation size (its image_size in older runs)
+    if cfg.framework == "keras" and size != cfg.image_size:  # a Keras model has a fixed input size
+        from ..train.keras_engine import build_model
+
+        resized = build_model(cfg.replace(image_size=size, pretrained=None), len(preds["classes"]))
+        resized.set_weights(model.get_weights())
+        model = resized
     by_stem = scan(root, require_all_classes=False).by_stem()
     chosen = _select_cam_images(preds, n_correct, n_wrong)
     stems = [preds["stems"][i] for i in chosen]
@@ -453,3 +586,29 @@ def read_cams(path: PathLike) -> Optional[Dict[str, Any]]:
     if data is None or data.get("format") != CAMS_FORMAT:
         return None
     return data
+
+
+def cams_of(runs: Mapping[str, Run], name: Optional[str], data_dir: Optional[PathLike] = None,
+            checkpoints: Optional[PathLike] = None) -> Tuple[Optional[str], Optional[Dict[str, Any]]]:
+    """The class activation maps to show for run ``name``: its ``cams.json``;
+    if it has none but its checkpoint is in ``checkpoints/<name>/`` and the
+    images are here, they are computed now (:func:`compute_cams`) and written
+    beside its record. Otherwise the maps of the first run in ``runs`` order
+    that has them. Returns ``(run name, maps)``, ``(None, None)`` without any."""
+    order = ([name] if name in runs else []) + [n for n in runs if n != name]
+    for n in order:
+        run = runs[n]
+        if run.path is None:
+            continue
+        path = Path(run.path) / "cams.json"
+        cams = read_cams(path)
+        if cams is None and n == name and checkpoints is not None and find_images(data_dir) is not None:
+            ckpt = Path(checkpoints) / n
+            if any(ckpt.glob("checkpoint.*")):
+                cams = compute_cams(ckpt, data_dir, path)
+        if cams is not None:
+            return n, cams
+    return None, None
+
+
+from ..perf import time_to_accuracy  # noqa: E402,F401  (temporary: a running benchmark imports it from here)

@@ -1,6 +1,7 @@
-"""Tables from the run records: summaries, recipe, targets, resolutions,
-the slides' comparison, seeds, auxiliary heads, confusions, and every number
-chapter 7 quotes (:func:`quoted_numbers`)."""
+"""Tables from the run records: runs per recipe, framework and seed, the
+recipes, resolutions, the slides' comparison, seeds, auxiliary heads,
+confusions, the training cross-check, and every number chapter 7 quotes
+(:func:`quoted_numbers`)."""
 
 from __future__ import annotations
 
@@ -18,22 +19,32 @@ from ..data._base import CLASSES, IMAGENET_MEAN, IMAGENET_STD, IMAGES_PER_CLASS,
 from .records import (
     BUILT_UP,
     EXPECTED_RUNS,
+    FIRST_RECIPE_RUNS,
     KERAS_RUN,
     MAIN_RUN,
     NOAUX_RUN,
     PUBLISHED,
+    SCRATCH_RECIPE,
     PathLike,
+    Recipe,
     Run,
     Runs,
     SLIDES,
-    TARGETS,
     _FRAMEWORK_NAMES,
     _cfg,
+    _last_val,
     _read_json,
+    eval_size,
+    figure_run,
     final_train_accuracy,
     image_sizes,
+    recipe_key,
+    recipe_label,
+    recipes,
     run_label,
     size_summary,
+    source_size,
+    train_size,
 )
 
 
@@ -57,6 +68,8 @@ def summary_rows(runs: Runs) -> List[Dict[str, Any]]:
             "aux heads": "yes" if cfg.get("aux_logits", True) else "no",
             "epochs": len(r.get("epochs") or []),
             "image size": cfg.get("image_size"),
+            "crops from": source_size(r),
+            "evaluated at": eval_size(r),
             "test top-1": r.get("test_accuracy"),
             "test top-5": r.get("test_top5"),
             "macro F1": r.get("macro_f1"),
@@ -107,7 +120,10 @@ def recipe_rows(record: Mapping[str, Any]) -> List[Dict[str, str]]:
         ("model", f"GoogLeNet, '{c.get('variant')}' variant"
                   + (", auxiliary heads weighted " + f"{c.get('aux_weight'):g}" if c.get("aux_logits", True) else ", no auxiliary heads")),
         ("initialisation", "ImageNet weights" if c.get("pretrained") else "from scratch (random)"),
-        ("input", f"{c.get('image_size')}x{c.get('image_size')} (whole image resized)"),
+        ("training input", f"{c.get('image_size')}x{c.get('image_size')} crops, cut from the images "
+                           f"resized to {source_size(record)}x{source_size(record)}"),
+        ("validation and test input", f"{eval_size(record)}x{eval_size(record)} (whole image resized, "
+                                      "fixed before training)"),
         ("epochs x batch", f"{c.get('epochs')} x {c.get('batch_size')} ({record.get('steps_per_epoch')} steps per epoch)"),
         ("optimiser", opt_text),
         ("learning rate", f"peak {c.get('lr'):g}, {sched_text}"),
@@ -150,25 +166,6 @@ def command_line(config: Mapping[str, Any], data_dir: str = "DIR", out: Optional
     if out:
         parts.append(f"--out {out}")
     return " ".join(parts)
-
-
-def targets_rows(runs: Runs) -> List[Dict[str, Any]]:
-    """Our test accuracy per from-scratch run against this project's target
-    for its framework and the published from-scratch GoogLeNet (~92%)."""
-    rows = []
-    for name, run in runs.items():
-        r = run.record
-        if _cfg(r).get("pretrained"):
-            continue
-        fw = r.get("framework")
-        target = TARGETS.get(fw)
-        acc = r.get("test_accuracy")
-        rows.append({
-            "run": name, "test top-1": acc, "target": target,
-            "target met": _met(acc, target),
-            "vs published ~92%": (acc - PUBLISHED["scratch"]) if acc is not None else None,
-        })
-    return rows
 
 
 #: The input sizes at which ``data/runs/run_all.sh`` evaluates each finished run
@@ -241,28 +238,33 @@ def _sweep_row(sweep: Mapping[str, Any], size: Optional[int]) -> Optional[Mappin
 
 
 def resolution_rows(runs: Runs) -> List[Dict[str, Any]]:
-    """Per run with a sweep: test accuracy as trained (the training size), the
-    framework's validation-chosen evaluation size (:func:`chosen_eval_size`)
-    and the test accuracy there, against the framework's target."""
-    rows, sizes = [], {}
-    for name, run in runs.items():
-        sweep = read_resolutions(run)
-        if not sweep:
-            continue
-        fw = run.record.get("framework")
-        if fw not in sizes:
-            sizes[fw] = chosen_eval_size(runs, fw)
-        size = sizes[fw]
-        at = _sweep_row(sweep, size)
-        target = TARGETS.get(fw)
-        acc = at["test_accuracy"] if at else None
-        rows.append({
-            "run": name, "trained at": sweep.get("train_image_size"),
-            "test, as trained": run.record.get("test_accuracy"), "eval size (val-chosen)": size,
-            "val there": at["val_accuracy"] if at else None, "test there": acc, "target": target,
-            "target met": _met(acc, target),
-        })
+    """Per run with a sweep (an analysis after training, not a result): its
+    recipe, the training size, the evaluation size fixed in its configuration
+    and the test accuracy there (the run's one test evaluation), then the size
+    that the *validation* images of its recipe and framework pick
+    (:func:`chosen_eval_size`) with the validation and test accuracy there."""
+    rows = []
+    for group in recipes(runs):
+        sizes: Dict[str, Optional[int]] = {}
+        for name, run in group.runs.items():
+            sweep = read_resolutions(run)
+            if not sweep:
+                continue
+            fw = run.record.get("framework")
+            if fw not in sizes:
+                sizes[fw] = chosen_eval_size(group.runs, fw)
+            at = _sweep_row(sweep, sizes[fw])
+            rows.append({
+                "run": name, "recipe": group.label, "trained at": train_size(run.record),
+                "evaluated at": eval_size(run.record), "test (the run's own)": run.record.get("test_accuracy"),
+                "best size on val": sizes[fw], "val there": at["val_accuracy"] if at else None,
+                "test there": at["test_accuracy"] if at else None,
+            })
     return rows
+
+
+RESOLUTION_FORMATS = {"test (the run's own)": lambda v: pct(v), "val there": lambda v: pct(v),
+                      "test there": lambda v: pct(v)}
 
 
 def slides_rows(runs: Runs) -> List[Dict[str, Any]]:
@@ -331,25 +333,28 @@ def slides_explanation(record: Mapping[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def _recipe_key(record: Mapping[str, Any]) -> str:
-    from ..train.config import SESSION_FIELDS
-
-    c = {k: v for k, v in _cfg(record).items() if k not in SESSION_FIELDS and k != "seed"}
-    return json.dumps(c, sort_keys=True)
+def _seed_key(record: Mapping[str, Any]) -> str:
+    """The recipe plus the framework and the auxiliary heads: what runs that
+    differ only in the seed share."""
+    c = _cfg(record)
+    return json.dumps([recipe_key(record), record.get("framework") or c.get("framework"),
+                       c.get("aux_logits", True), c.get("aux_weight"), c.get("aux_dropout")], default=str)
 
 
 def seed_spread(runs: Runs) -> List[Dict[str, Any]]:
-    """Runs of the same recipe that differ only in the seed, grouped: the
-    number of seeds, their test accuracies, mean, min, max and range."""
+    """Runs of the same recipe and framework that differ only in the seed,
+    grouped: the recipe, the number of seeds, their test accuracies, mean,
+    min, max and range."""
     groups: Dict[str, List[Run]] = {}
     for run in runs.values():
-        groups.setdefault(_recipe_key(run.record), []).append(run)
+        groups.setdefault(_seed_key(run.record), []).append(run)
     rows = []
     for members in groups.values():
         accs = [m.record["test_accuracy"] for m in members]
         first = members[0].record
         rows.append({
-            "recipe": run_label(first).split(", seed")[0] + (", no aux" if not _cfg(first).get("aux_logits", True) else ""),
+            "recipe": recipe_label(runs, members[0].name),
+            "runs": run_label(first).split(", seed")[0] + (", no aux" if not _cfg(first).get("aux_logits", True) else ""),
             "seeds": ", ".join(str(_cfg(m.record).get("seed")) for m in members),
             "n": len(members),
             "mean": float(np.mean(accs)), "min": float(np.min(accs)), "max": float(np.max(accs)),
@@ -358,17 +363,20 @@ def seed_spread(runs: Runs) -> List[Dict[str, Any]]:
     return rows
 
 
-def aux_comparison(runs: Runs) -> List[Dict[str, Any]]:
-    """Same recipe with and without the auxiliary heads: test top-1, best
-    validation accuracy, final training loss of the main head, training speed
-    and wall time. Pairs runs whose recipes differ only in ``aux_logits``
-    (and ``aux_weight``/``aux_dropout``); empty without such a pair."""
-    def key(r):
-        from ..train.config import SESSION_FIELDS
+SPREAD_FORMATS = {"mean": lambda v: pct(v), "min": lambda v: pct(v), "max": lambda v: pct(v),
+                  "range": lambda v: f"{100 * v:.1f} points"}
 
-        c = {k: v for k, v in _cfg(r).items()
-             if k not in SESSION_FIELDS and k not in ("aux_logits", "aux_weight", "aux_dropout")}
-        return json.dumps(c, sort_keys=True)
+
+def aux_comparison(runs: Runs) -> List[Dict[str, Any]]:
+    """Same recipe, framework and seed with and without the auxiliary heads:
+    test top-1, best validation accuracy, final training loss of the main
+    head, training speed and wall time. Pairs runs whose configurations differ
+    only in ``aux_logits`` (and ``aux_weight``/``aux_dropout``); empty without
+    such a pair. Each pair is one seed: a difference means something only
+    beside the seed-to-seed spread (:func:`seed_spread`)."""
+    def key(r):
+        c = _cfg(r)
+        return json.dumps([recipe_key(r), r.get("framework") or c.get("framework"), c.get("seed")], default=str)
 
     with_aux = {key(r.record): r for r in runs.values() if _cfg(r.record).get("aux_logits", True)}
     rows = []
@@ -382,12 +390,176 @@ def aux_comparison(runs: Runs) -> List[Dict[str, Any]]:
         for label, x in (("with aux heads", partner), ("without aux heads", run)):
             rec = x.record
             vals = [e["val_accuracy"] for e in rec["epochs"] if e.get("val_accuracy") is not None]
-            rows.append({"run": x.name, "variant": label, "test top-1": rec["test_accuracy"],
+            rows.append({"run": x.name, "recipe": recipe_label(runs, x.name), "variant": label,
+                         "test top-1": rec["test_accuracy"],
                          "best val": max(vals) if vals else None,
                          "final train main loss": rec["epochs"][-1].get("train_main_loss"),
                          "train img/s": (rec.get("images_per_second") or {}).get("train"),
                          "wall time (h)": rec.get("wall_time_seconds", 0) / 3600})
     return rows
+
+
+AUX_FORMATS = {"test top-1": lambda v: pct(v), "best val": lambda v: pct(v), "final train main loss": ".3f",
+               "train img/s": ".1f", "wall time (h)": ".2f"}
+
+
+# --------------------------------------------------------------------------
+# Runs per recipe, framework and seed
+# --------------------------------------------------------------------------
+
+
+def queued_recipe_key() -> str:
+    """The recipe key of :data:`SCRATCH_RECIPE`, the recipe ``data/runs/run_all.sh`` runs."""
+    from ..train.config import TrainConfig
+
+    return recipe_key({"config": TrainConfig(**SCRATCH_RECIPE).to_dict()})
+
+
+def queued_recipe(runs: Runs) -> Recipe:
+    """The recipe of :data:`SCRATCH_RECIPE` with its finished runs (possibly
+    none yet), labelled in the order of :func:`recipes` (after the others
+    when it has no run yet)."""
+    from .records import _ORDINALS
+
+    groups = recipes(runs)
+    key = queued_recipe_key()
+    for g in groups:
+        if g.key == key:
+            return g
+    n = len(groups)
+    label = f"{_ORDINALS[n] if n < len(_ORDINALS) else str(n + 1) + 'th'} recipe"
+    return Recipe(label, key, {})
+
+
+def run_rows(runs: Runs) -> List[Dict[str, Any]]:
+    """One row per finished run, grouped by recipe (oldest first), then
+    framework and seed: the sizes (crops cut from, trained at, evaluated at),
+    the validation accuracy after the last epoch, the test top-1 and top-5 of
+    the run's one test evaluation, and the wall time."""
+    rows = []
+    for group in recipes(runs):
+        ordered = sorted(group.runs.items(), key=lambda kv: (
+            not _cfg(kv[1].record).get("aux_logits", True), kv[1].record.get("framework") != "torch",
+            _cfg(kv[1].record).get("seed", 0)))
+        for name, run in ordered:
+            r, cfg = run.record, _cfg(run.record)
+            rows.append({
+                "recipe": group.label,
+                "framework": _FRAMEWORK_NAMES.get(r.get("framework"), r.get("framework")),
+                "seed": cfg.get("seed"),
+                "aux heads": "yes" if cfg.get("aux_logits", True) else "no",
+                "crops from": source_size(r), "trained at": train_size(r), "evaluated at": eval_size(r),
+                "val (last epoch)": _last_val(r) if _last_val(r) >= 0 else None,
+                "test top-1": r.get("test_accuracy"), "test top-5": r.get("test_top5"),
+                "wall time (h)": (r.get("wall_time_seconds") or 0) / 3600,
+            })
+    return rows
+
+
+RUN_FORMATS = {"val (last epoch)": lambda v: pct(v), "test top-1": lambda v: pct(v),
+               "test top-5": lambda v: pct(v), "wall time (h)": ".1f"}
+
+
+def framework_results(group: Recipe, aux: bool = True) -> Dict[str, List[Tuple[int, float]]]:
+    """A recipe's test accuracies per framework: ``{"torch": [(seed, acc), ...]}``,
+    runs with (``aux=True``) or without the auxiliary heads, by seed."""
+    out: Dict[str, List[Tuple[int, float]]] = {}
+    for run in group.runs.values():
+        cfg = _cfg(run.record)
+        if bool(cfg.get("aux_logits", True)) != aux:
+            continue
+        out.setdefault(run.record.get("framework"), []).append((int(cfg.get("seed", 0)), run.record["test_accuracy"]))
+    return {fw: sorted(v) for fw, v in sorted(out.items(), key=lambda kv: kv[0] != "torch")}
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def results_sentence(group: Recipe) -> str:
+    """The test accuracies of a recipe's runs with auxiliary heads, per framework,
+    in words: ``"PyTorch 92.9% and 91.4% (seeds 0 and 1, mean 92.1%); Keras 86.7% (seed 0)"``."""
+    parts = []
+    for fw, accs in framework_results(group).items():
+        seeds = [str(s) for s, _ in accs]
+        text = f"{_FRAMEWORK_NAMES.get(fw, fw)} {_and([pct(a) for _, a in accs])} "
+        text += f"(seed{'s' if len(seeds) > 1 else ''} {_and(seeds)}"
+        text += f", mean {pct(np.mean([a for _, a in accs]))})" if len(accs) > 1 else ")"
+        parts.append(text)
+    return "; ".join(parts) if parts else "no run of it has finished yet"
+
+
+def framework_gap(group: Recipe) -> Optional[float]:
+    """PyTorch's mean test accuracy minus Keras' over the seeds both ran (``None``
+    without such a seed)."""
+    res = framework_results(group)
+    t, k = dict(res.get("torch", [])), dict(res.get("keras", []))
+    both = sorted(set(t) & set(k))
+    if not both:
+        return None
+    return float(np.mean([t[s] for s in both]) - np.mean([k[s] for s in both]))
+
+
+def recipe_comparison(first: Optional[Mapping[str, Any]], second: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """The settings in which two recipes differ, side by side, from two run
+    configurations (records' ``config`` or :data:`SCRATCH_RECIPE`): where the
+    crops are cut from, the training and the evaluation size, and every other
+    recipe field that differs."""
+    from ..train.config import TrainConfig
+
+    a = TrainConfig(**{k: v for k, v in (first or {}).items() if k in TrainConfig().to_dict()}).to_dict() \
+        if first else None
+    b = TrainConfig(**{k: v for k, v in second.items() if k in TrainConfig().to_dict()}).to_dict()
+    ra, rb = ({"config": a} if a else None), {"config": b}
+    rows = [
+        {"setting": "training crops cut from (px)", "first": source_size(ra) if ra else None,
+         "second": source_size(rb)},
+        {"setting": "training size (px)", "first": train_size(ra) if ra else None, "second": train_size(rb)},
+        {"setting": "validation and test size (px)", "first": eval_size(ra) if ra else None,
+         "second": eval_size(rb)},
+    ]
+    for k in ("epochs", "batch_size", "optimizer", "lr", "schedule", "weight_decay", "label_smoothing"):
+        rows.append({"setting": k.replace("_", " "), "first": a.get(k) if a else None, "second": b.get(k)})
+    return rows
+
+
+# --------------------------------------------------------------------------
+# The training cross-check
+# --------------------------------------------------------------------------
+
+
+def crosscheck_rows(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """One row per cross-check (seed, precision): steps, the largest difference
+    between the two pipelines' images, whether every batch had the same labels,
+    the largest relative difference of the main loss over the first steps and
+    over all steps, the yardstick's largest (the same engine against itself,
+    one ulp apart) and how many steps stayed within the allowed multiple of it."""
+    from ..train.crosscheck import CROSS_TOLERANCE
+
+    rows = []
+    for (seed, dtype), c in checks.items():
+        ys = [r.get("yardstick_rel_diff") for r in c["rows"] if r.get("yardstick_rel_diff") is not None]
+        bad = c.get("steps_beyond_yardstick")
+        rows.append({
+            "seed": seed, "precision": dtype, "steps": c["steps"],
+            "largest image difference": c.get("max_input_abs_diff"),
+            "same labels": "yes" if c.get("labels_equal") else "no",
+            "loss difference, early steps": c.get("max_early_cross_rel_diff"),
+            "loss difference, all steps": c.get("max_cross_rel_diff"),
+            "yardstick, all steps": max(ys) if ys else None,
+            f"steps within {CROSS_TOLERANCE:g}x the yardstick": (
+                f"{c['steps'] - len(bad)} of {c['steps']}" if bad is not None else "n/a"),
+        })
+    return rows
+
+
+def _sci(v: Optional[float]) -> str:
+    return "n/a" if v is None else f"{v:.1e}"
+
+
+CROSSCHECK_FORMATS = {"largest image difference": _sci, "loss difference, early steps": _sci,
+                      "loss difference, all steps": _sci, "yardstick, all steps": _sci}
 
 
 def per_class_recall(record: Mapping[str, Any]) -> Dict[str, float]:
@@ -426,131 +598,3 @@ def misclassified(predictions: Mapping[str, Any]) -> List[Dict[str, Any]]:
                     "true rank": (top5.index(t) + 1) if t in top5 else None})
     out.sort(key=lambda r: (-r["probability"], r["stem"]))
     return out
-
-
-# --------------------------------------------------------------------------
-# Every number the chapter quotes
-# --------------------------------------------------------------------------
-
-
-def _fmt_minutes(m: Optional[float]) -> str:
-    return "n/a" if m is None else f"{m:.0f} minutes"
-
-
-def _fmt_epoch(e: Optional[int]) -> str:
-    return "never" if e is None else str(e)
-
-
-#: The runs chapter 7's prose quotes by name: (glue key suffix, run name).
-_QUOTED_RUNS = (("torch0", MAIN_RUN), ("keras0", KERAS_RUN), ("torch1", EXPECTED_RUNS[2].name), ("noaux", NOAUX_RUN))
-
-
-def _verdict(acc: float, target: Optional[float]) -> str:
-    """``"met"``, ``"missed by X points"``, or ``"n/a"`` without a target."""
-    if target is None:
-        return "n/a"
-    return "met" if acc >= target else f"missed by {100 * (target - acc):.1f} points"
-
-
-def _met(acc: Optional[float], target: Optional[float]) -> str:
-    return "yes" if (target is not None and acc is not None and acc >= target) else "no"
-
-
-def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None) -> Dict[str, str]:
-    """Every number chapter 7 quotes in its prose, as the text shown: glue
-    name -> text. Values of a run that has not finished read ``"n/a"`` (the
-    chapter says so). The chapter glues exactly these; a test compares them
-    with the executed notebook's outputs."""
-    q: Dict[str, str] = {}
-    sizes = size_summary(image_sizes(data_dir))
-    q["ch7_classes"] = str(len(CLASSES))
-    q["ch7_images"] = f"{sizes['n_images']:,}"
-    q["ch7_odd"] = str(sizes["n_odd"])
-    q["ch7_n_sizes"] = str(sizes["n_sizes"])
-    q["ch7_min_side"] = str(sizes["min_side"])
-    q["ch7_max_side"] = str(sizes["max_side"])
-    q["ch7_distortion"] = pct(sizes["max_distortion"], 1)
-    from ..data.split import TEST_PER_CLASS, VAL_PER_CLASS
-
-    n = len(CLASSES)
-    q["ch7_n_test"] = str(TEST_PER_CLASS * n)
-    q["ch7_n_val"] = str(VAL_PER_CLASS * n)
-    q["ch7_n_train"] = f"{(IMAGES_PER_CLASS - TEST_PER_CLASS - VAL_PER_CLASS) * n:,}"
-    q["ch7_slides_pre_train"] = pct(SLIDES["pretrained"]["train"], 0)
-    q["ch7_slides_pre_test"] = pct(SLIDES["pretrained"]["test"], 0)
-    q["ch7_slides_scr_train"] = pct(SLIDES["scratch"]["train"], 2)
-    q["ch7_slides_scr_test"] = pct(SLIDES["scratch"]["test"], 2)
-    q["ch7_target_torch"] = pct(TARGETS["torch"], 0)
-    q["ch7_target_keras"] = pct(TARGETS["keras"], 0)
-    q["ch7_n_finished"] = str(len(runs))
-    q["ch7_n_expected"] = str(len(EXPECTED_RUNS))
-
-    def rec(name):
-        return runs[name].record if name in runs else None
-
-    for key, name in _QUOTED_RUNS:
-        r = rec(name)
-        q[f"ch7_acc_{key}"] = pct(r["test_accuracy"]) if r else "n/a"
-        q[f"ch7_top5_{key}"] = pct(r["test_top5"]) if r else "n/a"
-        q[f"ch7_hours_{key}"] = f"{r['wall_time_seconds'] / 3600:.1f}" if r else "n/a"
-        q[f"ch7_epochs_{key}"] = str(len(r["epochs"])) if r else "n/a"
-        q[f"ch7_verdict_{key}"] = _verdict(r["test_accuracy"], TARGETS.get(r["framework"])) if r else "n/a"
-        q[f"ch7_wrong_{key}"] = (str(sum(not c for c in runs[name].predictions["correct"]))
-                                 if r and runs[name].predictions else "n/a")
-    # why the slides fell short, from the main run (or the first finished one)
-    base = rec(MAIN_RUN) or (next(iter(runs.values())).record if runs else None)
-    q["ch7_base_run"] = run_label(base) if base else "n/a"
-    q["ch7_base_epochs"] = str(len(base["epochs"])) if base else "n/a"
-    q["ch7_epoch_seconds"] = (f"{float(np.median([e['seconds'] for e in base['epochs']])):.0f}"
-                              if base and base["epochs"] else "n/a")
-    ex = slides_explanation(base) if base else None
-    for setting, short in (("scratch", "scr"), ("pretrained", "pre")):
-        e = ex[setting] if ex else {}
-        q[f"ch7_{short}_train_epoch"] = _fmt_epoch(e.get("train_epoch")) if ex else "n/a"
-        q[f"ch7_{short}_train_minutes"] = _fmt_minutes(e.get("train_minutes"))
-        q[f"ch7_{short}_val_at_train"] = pct(e.get("val_at_train_epoch")) if ex else "n/a"
-        q[f"ch7_{short}_val_epoch"] = _fmt_epoch(e.get("val_epoch")) if ex else "n/a"
-        q[f"ch7_{short}_val_minutes"] = _fmt_minutes(e.get("val_minutes"))
-    q["ch7_slides_scr_gap"] = f"{100 * (SLIDES['scratch']['train'] - SLIDES['scratch']['test']):.1f}"
-    q["ch7_slides_pre_gap"] = f"{100 * (SLIDES['pretrained']['train'] - SLIDES['pretrained']['test']):.0f}"
-    q["ch7_base_final_train"] = pct(ex["final_train"]) if ex else "n/a"
-    q["ch7_base_test"] = pct(ex["test"]) if ex else "n/a"
-    q["ch7_base_gap"] = (f"{100 * ex['our_gap']:+.1f}" if ex and ex["our_gap"] is not None else "n/a")
-    main = rec(MAIN_RUN)
-    mp = runs[MAIN_RUN].predictions if main else None
-    if mp:
-        wrong = [(t, p) for t, p, ok in zip(mp["true"], mp["pred"], mp["correct"]) if not ok]
-        built = {CLASSES.index(c) for c in BUILT_UP}
-        q["ch7_builtup_wrong"] = str(sum(t in built or p in built for t, p in wrong))
-    else:
-        q["ch7_builtup_wrong"] = "n/a"
-    top = top_confusions(main, k=1) if main else []
-    q["ch7_top_confusion"] = (f"{top[0]['true']} taken for {top[0]['predicted']} ({top[0]['images']} of "
-                              f"{top[0]['of']} images)" if top else "n/a")
-    if base:
-        both = [e for e in base["epochs"] if e.get("val_accuracy") is not None]
-        q["ch7_val_above_train"] = str(sum(e["val_accuracy"] > e["train_accuracy"] for e in both))
-        q["ch7_val_epochs"] = str(len(both))
-    else:
-        q["ch7_val_above_train"] = q["ch7_val_epochs"] = "n/a"
-    spread = [s for s in seed_spread(runs) if s["n"] > 1]
-    q["ch7_seed_n"] = str(spread[0]["n"]) if spread else "n/a"
-    q["ch7_seed_mean"] = pct(spread[0]["mean"]) if spread else "n/a"
-    q["ch7_seed_range"] = f"{100 * spread[0]['range']:.1f}" if spread else "n/a"
-    # test-time resolution: the validation-chosen size per framework, and each run's test there
-    eval_size = {fw: chosen_eval_size(runs, fw) for fw in TARGETS}
-    for fw, size in eval_size.items():
-        q[f"ch7_eval_size_{fw}"] = str(size) if size else "n/a"
-        best = best_val_sizes(runs, fw)
-        q[f"ch7_eval_ties_{fw}"] = (", ".join(str(b) for b in best[:-1]) + f" and {best[-1]} tie on validation; "
-                                    "the nearest to the training size is taken" if len(best) > 1 else
-                                    "no tie on validation" if best else "n/a")
-    for key, name in _QUOTED_RUNS:
-        run = runs.get(name)
-        fw = run.record["framework"] if run else None
-        at = _sweep_row(read_resolutions(run), eval_size.get(fw)) if run else None
-        q[f"ch7_acc_eval_{key}"] = pct(at["test_accuracy"]) if at else "n/a"
-        q[f"ch7_verdict_eval_{key}"] = _verdict(at["test_accuracy"], TARGETS.get(fw)) if at else "n/a"
-    q["ch7_published_scratch"] = pct(PUBLISHED["scratch"], 0)
-    q["ch7_published_finetuned"] = pct(PUBLISHED["finetuned"], 0)
-    return q

@@ -299,7 +299,7 @@ def test_crosschecks_are_read_tabled_and_drawn(tmp_path):
     assert q["ch7_cc_f64_n"] == "2" and q["ch7_cc_f64_seeds"] == "0 and 1" and q["ch7_cc_f32_seeds"] == "1"
     assert q["ch7_cc_f64_early"] == f"{3.0 ** 11 * 1e-16:.1e}"
     assert q["ch7_cc_f32_chaos_step"] == "7"  # 2e-7 * 4^7 > 1e-3 > 2e-7 * 4^6
-    assert q["ch7_cc_labels_equal"] == "yes" and q["ch7_cc_f64_within"] == "2 of 2"
+    assert q["ch7_cc_labels_equal"] == "yes" and q["ch7_cc_f64_within"] == "40 of 40 steps"
     assert set(R.crosscheck_numbers({})) == set(q)
     ax = R.plot_crosscheck(checks).axes[0]
     assert ax.get_yscale() == "log" and len(ax.lines) == 6

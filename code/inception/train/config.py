@@ -23,10 +23,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from ..spec.registry import NETWORKS
+
 __all__ = [
     "ConfigError",
     "TrainConfig",
     "FRAMEWORKS",
+    "MODELS",
     "VARIANTS",
     "OPTIMIZERS",
     "SCHEDULES",
@@ -39,6 +42,8 @@ __all__ = [
 ]
 
 FRAMEWORKS = ("torch", "keras")
+#: The networks training can build: every registered one (:data:`inception.spec.registry.NETWORKS`).
+MODELS = tuple(NETWORKS)
 VARIANTS = ("paper", "bn")
 OPTIMIZERS = ("sgd", "rmsprop", "adamw")
 SCHEDULES = ("cosine", "step", "onecycle", "constant")
@@ -77,6 +82,7 @@ class TrainConfig:
 
     # what to train
     framework: str = "torch"
+    model: str = "googlenet"
     variant: str = "bn"
     pretrained: Optional[str] = None
     aux_logits: bool = True
@@ -163,7 +169,8 @@ class TrainConfig:
 
     @property
     def run_name(self) -> str:
-        return f"{self.framework}_{self.variant}_{self.image_size}px_seed{self.seed}"
+        net = self.variant if self.model == "googlenet" else self.model
+        return f"{self.framework}_{net}_{self.image_size}px_seed{self.seed}"
 
     # ------------------------------------------------------------------
     def validated(self) -> "TrainConfig":
@@ -174,6 +181,7 @@ class TrainConfig:
         """
         c = dataclasses.replace(self)
         _choice("framework", c.framework, FRAMEWORKS)
+        _choice("model", c.model, MODELS)
         _choice("variant", c.variant, VARIANTS)
         _choice("optimizer", c.optimizer, OPTIMIZERS)
         _choice("schedule", c.schedule, SCHEDULES)
@@ -220,20 +228,25 @@ class TrainConfig:
                 f"warmup_epochs ({c.warmup_epochs}) must be shorter than the run ({c.epochs} epochs)")
         if c.nesterov and c.optimizer == "sgd" and c.momentum == 0:
             raise ConfigError("nesterov=True needs momentum > 0 (pass --no-nesterov or a --momentum)")
-        m = min_image_size(c.variant)
+        if c.aux_logits and not NETWORKS[c.model].aux_prefixes:
+            raise ConfigError(f"{c.model} has no auxiliary classifiers: pass --no-aux-logits")
+        m = min_image_size(c.variant) if c.model == "googlenet" else _model_min_size(c.model, c.aux_logits)
+        what = f"the {c.variant!r} variant" if c.model == "googlenet" else c.model
         if c.image_size < m:
             raise ConfigError(
-                f"image_size {c.image_size} is too small for the {c.variant!r} variant: its "
+                f"image_size {c.image_size} is too small for {what}: its "
                 f"pools need at least {m}x{m} pixels")
         if c.eval_size is not None and c.eval_size < m:
             raise ConfigError(
-                f"eval_size {c.eval_size} is too small for the {c.variant!r} variant: its "
+                f"eval_size {c.eval_size} is too small for {what}: its "
                 f"pools need at least {m}x{m} pixels")
         if c.source_size is not None and c.source_size < c.image_size:
             raise ConfigError(
                 f"source_size {c.source_size} is smaller than image_size {c.image_size}: crops are cut "
                 "from the source images and resampled down to the training size")
         if c.pretrained is not None:
+            if c.model != "googlenet":
+                raise ConfigError(f"pretrained weights are wired into training for GoogLeNet only, not {c.model!r}")
             if c.variant != "bn":
                 raise ConfigError(
                     "pretrained weights (torchvision's ImageNet GoogLeNet) exist for the 'bn' "
@@ -287,39 +300,18 @@ def _number(name, value, low=None, high=None, low_open=False, high_open=False) -
         raise ConfigError(f"{name} must be {rng}, got {value}")
 
 
-_MIN_SIZE: Dict[str, int] = {}
-
-
 def min_image_size(variant: str) -> int:
-    """Smallest square input the variant's pools accept (analytic, from :mod:`inception.counting`).
-
-    ``bn`` (adaptive auxiliary pools): 32 is the smallest power-of-two-friendly
-    size; ``paper`` (5x5/3 auxiliary pools feeding a fully connected layer)
-    needs the 4a grid to be at least 5x5.
-    """
-    if variant not in _MIN_SIZE:
-        from ..counting import count_blocks
-        from ..spec import googlenet_spec
-
-        spec = googlenet_spec(variant, 21, True)
-        for s in range(8, 512):
-            try:
-                count_blocks(spec, s)
-                _aux_ok(spec, s)
-            except ValueError:
-                continue
-            _MIN_SIZE[variant] = s
-            break
-    return _MIN_SIZE[variant]
+    """Smallest square input GoogLeNet's ``variant`` accepts with its auxiliary heads
+    (:func:`inception.counting.network_min_input_size`): 31 for ``bn`` (adaptive
+    auxiliary pools), 79 for ``paper`` (5x5/3 auxiliary pools feeding a fully
+    connected layer)."""
+    return _model_min_size("googlenet", True, variant=variant)
 
 
-def _aux_ok(spec, size: int) -> None:
-    from ..counting import aux_input_size, count_blocks
+def _model_min_size(model: str, aux_logits: bool, **kw) -> int:
+    from ..counting import network_min_input_size
 
-    grids = {b.name: b.output_shape[1:] for b in count_blocks(spec, size)}
-    for a in spec.aux:
-        for g in grids[a.after]:
-            aux_input_size(a.pool, g)
+    return network_min_input_size(model, aux_logits=aux_logits, **kw)
 
 
 def recipe_mismatches(saved: Dict[str, Any], current: "TrainConfig") -> List[str]:
@@ -342,7 +334,9 @@ def recipe_mismatches(saved: Dict[str, Any], current: "TrainConfig") -> List[str
 #: (field, flags, help). Booleans get ``--x/--no-x``; types come from the defaults.
 OPTIONS = [
     ("framework", ("--framework",), "torch or keras"),
-    ("variant", ("--variant",), "paper (as published: LRN, no batch norm) or bn (torchvision's, batch norm)"),
+    ("model", ("--model",), "the network: googlenet (Inception v1), bn_inception (v2), inception_v3, inception_v4"),
+    ("variant", ("--variant",), "GoogLeNet's variant: paper (as published: LRN, no batch norm) or bn "
+                                "(torchvision's, batch norm); ignored by the other models"),
     ("pretrained", ("--pretrained",), "start from ImageNet weights ('imagenet', the default when the flag "
                                       "is given without a value) or from a torchvision-format checkpoint file; bn variant only"),
     ("aux_logits", ("--aux-logits",), "train with the two auxiliary classifiers"),
@@ -400,7 +394,7 @@ OPTIONS = [
     ("notes", ("--notes",), "free text stored in the run record"),
 ]
 
-_CHOICES = {"framework": FRAMEWORKS, "variant": VARIANTS, "optimizer": OPTIMIZERS, "schedule": SCHEDULES,
+_CHOICES = {"framework": FRAMEWORKS, "model": MODELS, "variant": VARIANTS, "optimizer": OPTIMIZERS, "schedule": SCHEDULES,
             "precision": PRECISIONS, "eval_precision": PRECISIONS, "progress": PROGRESS, "distribute": DISTRIBUTE}
 _TYPES = {
     "pretrained": str, "dropout": float, "aux_dropout": float, "data_dir": str, "split": str,

@@ -88,10 +88,12 @@ def training_loss(outputs, labels, aux_weight: float = 0.3, label_smoothing: flo
 
 
 def build_model(cfg: TrainConfig, num_classes: int = 21):
-    """The Keras GoogLeNet a configuration trains (weights loaded if ``pretrained``)."""
-    from ..keras import googlenet
+    """The Keras network a configuration trains (``cfg.model``; weights loaded if ``pretrained``)."""
+    from ..keras import build_model as build, googlenet
 
     try:
+        if cfg.model != "googlenet":
+            return build(cfg.model, num_classes, cfg.aux_logits, input_size=cfg.image_size, dropout=cfg.dropout)
         return googlenet(cfg.variant, num_classes, cfg.aux_logits,
                          input_shape=(cfg.image_size, cfg.image_size, 3), dropout=cfg.dropout,
                          aux_dropout=cfg.aux_dropout, transform_input=cfg.pretrained is not None,
@@ -471,8 +473,12 @@ def load_checkpoint_model(path, image_size=None):
     from ..keras import googlenet
 
     size = int(image_size or cfg.image_size)
-    model = googlenet(cfg.variant, len(CLASSES), cfg.aux_logits, input_shape=(size, size, 3),
-                      dropout=cfg.dropout, aux_dropout=cfg.aux_dropout, transform_input=cfg.pretrained is not None)
+    if cfg.model == "googlenet":
+        model = googlenet(cfg.variant, len(CLASSES), cfg.aux_logits, input_shape=(size, size, 3),
+                          dropout=cfg.dropout, aux_dropout=cfg.aux_dropout,
+                          transform_input=cfg.pretrained is not None)
+    else:
+        model = build_model(cfg.replace(image_size=size), len(CLASSES))
     for v, value in zip(model.variables, values):
         v.assign(value)
     return model, cfg

@@ -159,10 +159,12 @@ class EpochSampler(Sampler):
 
 
 def build_model(cfg: TrainConfig, num_classes: int = 21):
-    """The PyTorch GoogLeNet a configuration trains (weights loaded if ``pretrained``)."""
-    from ..torch import googlenet
+    """The PyTorch network a configuration trains (``cfg.model``; weights loaded if ``pretrained``)."""
+    from ..torch import build_model as build, googlenet
 
     try:
+        if cfg.model != "googlenet":
+            return build(cfg.model, num_classes, cfg.aux_logits, input_size=cfg.image_size, dropout=cfg.dropout)
         return googlenet(cfg.variant, num_classes, cfg.aux_logits, input_size=cfg.image_size,
                          dropout=cfg.dropout, aux_dropout=cfg.aux_dropout,
                          transform_input=cfg.pretrained is not None, weights=cfg.pretrained)

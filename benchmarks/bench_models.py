@@ -1,25 +1,50 @@
-"""Model throughput, side by side in one process: ours against torchvision, and
-Keras against PyTorch.
+"""Training speed, side by side in one run: torchvision's GoogLeNet, our engines, Keras.
+
+For each input size (default 128 and 224 px), batch 32, on a fixed number of
+threads (default 2: PyTorch, OpenMP and TensorFlow's intra-op pool), it times
+one training step (forward, loss with the auxiliary heads, backward, SGD
+update) of:
+
+* ``torchvision_plain``: torchvision's ``googlenet`` (21 classes, auxiliary
+  heads), float32, contiguous memory, PyTorch's defaults;
+* ``torchvision_channels_last``: the same in channels-last memory;
+* ``torchvision_channels_last_ftz``: the same with denormals flushed to zero
+  (``torch.set_flush_denormal``), which our engine does;
+* ``torchvision_bf16_channels_last``: bf16 autocast and channels-last;
+* ``ours_default``: our PyTorch engine's own training step as the command
+  line runs it (:class:`inception.train.torch_engine.TorchEngine` built from a
+  :class:`~inception.train.config.TrainConfig` with its defaults, precision
+  ``auto``), fed by its own data loader from a synthetic data set, so data
+  loading is included;
+* ``keras_fp32``: the Keras engine's step (``KerasEngine._train_step``) in
+  float32 on one fixed batch;
+* ``keras_default``: the Keras engine as the command line runs it (precision
+  ``auto``), fed by its ``tf.data`` pipeline;
+* ``keras_bf16``: the Keras engine's step with ``mixed_bfloat16``.
+
+The bf16 configurations run only on a CPU (or GPU) with native bf16: where bf16
+is emulated (many times slower than float32) they are recorded as skipped,
+with the reason; ``--force-bf16`` measures them anyway, one step each.
 
 Every configuration is timed in interleaved rounds (A, B, C, A, B, C, ...)
 and the median per configuration is kept, so that a shared, noisy machine
-slows all of them alike and the *ratios* stay meaningful. Writes a JSON
-record (default ``data/benchmarks/models-<device>.json``) and prints the ratios.
+slows all of them alike; the load average before and after is recorded. The
+run also measures a 2048x2048 matrix multiply in float32 and in bf16 (a
+smaller one where bf16 is emulated), profiles one step of our engine by
+operation type, reads the time to 90% and 95% validation accuracy from the
+run records in ``data/runs/``, and writes one JSON record
+(``data/benchmarks/models-<cpu|gpu>.json``). It prints the ratios:
 
-    python benchmarks/bench_models.py                 # CPU: 128x128, batch 32
-    python benchmarks/bench_models.py --quick         # a smoke run (seconds)
-    python benchmarks/bench_models.py --image-size 224 --batch-size 64   # on a GPU
+* ours default over torchvision plain float32, and over torchvision's best
+  measured setting;
+* Keras default over PyTorch default (both engines as the command line runs
+  them);
+* our step's FLOP rate (3 forward passes of multiply-adds, 2 FLOPs each) as
+  a fraction of the float32 and of the bf16 matmul rate.
 
-Ratios recorded (``ratio_<numerator>_over_<denominator>``, images per second):
-
-* ours vs torchvision with identical settings (eager; channels-last; compiled);
-* our training engine's default settings vs torchvision trained the plain
-  way (eager, contiguous memory, float32);
-* our Keras model vs our PyTorch model (engine defaults on each side).
-
-It also measures a large float32 matmul in the same run and reports the
-fraction of that peak achieved by each training step (a training step counted
-as three forward passes; 2 FLOPs per multiply-add).
+    python benchmarks/bench_models.py                  # the full run (minutes)
+    python benchmarks/bench_models.py --quick          # seconds, a tiny check of the script
+    python benchmarks/bench_models.py --force-bf16     # also time emulated bf16 (one step)
 """
 
 from __future__ import annotations
@@ -30,43 +55,85 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")  # leave GPU memory to PyTorch too
 
-import inception  # noqa: E402  (loads Triton before TensorFlow)
+ROOT = Path(__file__).resolve().parents[1]
+
+import inception  # noqa: E402,F401  (loads Triton before TensorFlow)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torchvision  # noqa: E402
 
 from inception import counting  # noqa: E402
-from inception import torch as it  # noqa: E402
+from inception.train.precision import cpu_bf16_support  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def device_name() -> str:
-    if torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    from inception.train.records import cpu_name
-
-    return cpu_name()
+FORMAT = "inception-benchmark-models-v2"
 
 
-def matmul_gflops(n: int = 2048, device: str = "cpu", seconds: float = 2.0) -> float:
-    """Float32 matmul throughput, the machine's practical peak."""
-    a = torch.randn(n, n, device=device)
-    b = torch.randn(n, n, device=device)
-    for _ in range(3):
-        a @ b
-    _sync(device)
-    reps, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        a @ b
-        reps += 1
-    _sync(device)
-    return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e9
+# ---------------------------------------------------------------------------
+# machinery shared with keras_probe.py
+# ---------------------------------------------------------------------------
+
+
+def set_threads(n: int) -> None:
+    """``n`` threads for PyTorch (intra-op), OpenMP and TensorFlow's intra-op pool."""
+    os.environ["OMP_NUM_THREADS"] = str(n)
+    torch.set_num_threads(n)
+    try:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+    except (ImportError, RuntimeError):  # TensorFlow absent, or already initialised
+        pass
+
+
+class Timed:
+    """One configuration: ``fn()`` runs one step of ``batch`` images; ``prepare()`` sets it up before each round."""
+
+    def __init__(self, name, batch, fn, prepare=None, note=""):
+        self.name, self.batch, self.fn, self.note = name, batch, fn, note
+        self.prepare = prepare or (lambda: None)
+
+
+def time_interleaved(benches, steps, rounds, warmup=1):
+    """``({name: median images/s}, {name: [images/s per round]})``, rounds interleaved."""
+    for b in benches:
+        b.prepare()
+        for _ in range(warmup):
+            b.fn()
+    samples = {b.name: [] for b in benches}
+    for _ in range(rounds):
+        for b in benches:
+            b.prepare()
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                b.fn()
+            samples[b.name].append(steps * b.batch / (time.perf_counter() - t0))
+    return {k: statistics.median(v) for k, v in samples.items()}, samples
+
+
+def engine_config(framework, data_dir, root, size, batch, **changes):
+    """The command line's configuration for a run on ``data_dir`` (its defaults, progress off)."""
+    from inception.train.config import TrainConfig
+
+    return TrainConfig(framework=framework, data_dir=str(data_dir), cache_dir=str(Path(root) / "cache"),
+                       out_dir=str(Path(root) / f"out-{framework}"), image_size=size, batch_size=batch,
+                       progress="none", **changes).validated()
+
+
+def endless(batches_of_epoch):
+    """Batches of epoch 0, 1, 2, ... without end (``batches_of_epoch(e)`` gives one epoch's)."""
+    epoch = 0
+    while True:
+        for b in batches_of_epoch(epoch):
+            yield b
+        epoch += 1
 
 
 def _sync(device):
@@ -74,222 +141,352 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-class TorchBench:
-    """One PyTorch configuration: a model, its settings, a train and an eval step."""
+def matmul_gflops(dtype=torch.float32, n=2048, device="cpu", seconds=2.0, min_reps=1):
+    """Throughput of an ``n`` x ``n`` matmul in ``dtype``, GFLOP/s."""
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    a @ b
+    _sync(device)
+    reps, t0 = 0, time.perf_counter()
+    while reps < min_reps or time.perf_counter() - t0 < seconds:
+        a @ b
+        reps += 1
+    _sync(device)
+    return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e9
 
-    def __init__(self, name, model, batch, size, device, channels_last=False, compile=False, amp=False):
-        self.name, self.device, self.amp = name, device, amp
-        self.model = model.to(device)
+
+# ---------------------------------------------------------------------------
+# the configurations
+# ---------------------------------------------------------------------------
+
+
+class TorchvisionStep:
+    """torchvision's googlenet trained the way a user would write it."""
+
+    def __init__(self, batch, size, device, channels_last=False, bf16=False, seed=0):
+        torch.manual_seed(seed)
+        self.device, self.bf16 = device, bf16
+        model = torchvision.models.googlenet(weights=None, num_classes=21, aux_logits=True, init_weights=True)
         fmt = torch.channels_last if channels_last else torch.contiguous_format
-        self.model = self.model.to(memory_format=fmt)
-        self.x = torch.randn(batch, 3, size, size, device=device).to(memory_format=fmt)
+        self.model = model.to(device, memory_format=fmt).train()
+        self.x = torch.randn(batch, 3, size, size, device=device).contiguous(memory_format=fmt)
         self.y = torch.randint(0, 21, (batch,), device=device)
         self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
-        self.fwd = torch.compile(self.model) if compile else self.model
-        self.batch = batch
 
-    def _loss(self, out):
+    def __call__(self):
         ce = torch.nn.functional.cross_entropy
-        if isinstance(out, (tuple, list)) or hasattr(out, "aux_logits1"):
-            main, a1, a2 = (out.logits, out.aux_logits1, out.aux_logits2) if hasattr(out, "logits") else out
-            return ce(main, self.y) + 0.3 * (ce(a1, self.y) + ce(a2, self.y))
-        return ce(out, self.y)
-
-    def train_step(self):
-        self.model.train()
-        with torch.autocast(self.device, dtype=torch.bfloat16 if self.device == "cpu" else torch.float16,
-                            enabled=self.amp):
-            loss = self._loss(self.fwd(self.x))
+        with torch.autocast(self.device, dtype=torch.bfloat16, enabled=self.bf16):
+            out = self.model(self.x)
+        loss = ce(out.logits, self.y) + 0.3 * (ce(out.aux_logits1, self.y) + ce(out.aux_logits2, self.y))
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
         _sync(self.device)
 
-    def eval_step(self):
-        self.model.eval()
-        with torch.no_grad(), torch.autocast(self.device, enabled=self.amp,
-                                             dtype=torch.bfloat16 if self.device == "cpu" else torch.float16):
-            self.fwd(self.x)
-        _sync(self.device)
+
+def torch_engine_step(eng):
+    """One step of the PyTorch engine as ``train_epoch`` runs it: next batch of its loader, then ``train_step``."""
+    batches = endless(lambda e: (eng.set_epoch(e), eng.train_loader)[1])
+
+    def step():
+        x, y = next(batches)
+        loss, _, _ = eng.train_step(x, y)
+        float(loss)  # wait for the step (the loop syncs when it reads the sums)
+    return step
 
 
-class KerasBench:
-    def __init__(self, name, batch, size, jit_compile=False, mixed=False):
-        import keras
+def keras_engine_step(eng, x=None, y=None):
+    """One step of the Keras engine: on a fixed batch, or (``x`` None) fed by its ``tf.data`` pipeline."""
+    if x is not None:
+        return lambda: [float(v) for v in eng._train_step(x, y)]
+    batches = endless(eng.train_dataset)
 
-        from inception import keras as ik
+    def step():
+        bx, by = next(batches)
+        [float(v) for v in eng._train_step(bx, by)]
+    return step
 
-        if mixed:
-            keras.mixed_precision.set_global_policy("mixed_float16")
-        self.name, self.batch = name, batch
-        self.model = ik.googlenet("bn", 21, True, input_size=size)
-        self.model.compile(
-            optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
-            loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True)] * 3,
-            loss_weights=[1.0, 0.3, 0.3], jit_compile=jit_compile,
-        )
+
+def pipeline_rate(batches, n_batches, batch):
+    """Images/s of a data pipeline alone (``batches`` an endless iterator)."""
+    next(batches)
+    t0 = time.perf_counter()
+    for _ in range(n_batches):
+        b = next(batches)
+        np.asarray(b[0])
+    return n_batches * batch / (time.perf_counter() - t0)
+
+
+#: Operation types of a profiled PyTorch step, by substrings of the op names (first match wins).
+OP_GROUPS = (
+    ("convolution", ("conv", "mkldnn_convolution")),
+    ("batch norm", ("batch_norm",)),
+    ("ReLU", ("relu", "threshold")),
+    ("pooling", ("pool",)),
+    ("concatenation", ("cat", "narrow", "slice")),
+    ("fully connected", ("addmm", "linear", "aten::mm", "aten::t")),
+    ("optimiser", ("foreach", "sgd", "add_", "mul_", "lerp")),
+    ("memory layout", ("copy_", "contiguous", "clone", "empty", "to_copy", "zero", "fill_")),
+)
+
+
+def profile_torch_step(step_fn, steps=1):
+    """Seconds of self time per operation type in ``steps`` calls of ``step_fn`` (torch.profiler)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step_fn()
+    groups = {g: 0.0 for g, _ in OP_GROUPS}
+    groups["other"] = 0.0
+    for ev in prof.key_averages():
+        name = ev.key.lower()
+        t = ev.self_cpu_time_total / 1e6 / steps
+        for g, keys in OP_GROUPS:
+            if any(k in name for k in keys):
+                groups[g] += t
+                break
+        else:
+            groups["other"] += t
+    return groups
+
+
+def time_to_accuracy_rows(thresholds=(0.90, 0.95)):
+    """Minutes and epochs to each validation accuracy, per recorded run, with its precision and device."""
+    from inception.perf import time_to_accuracy
+    from inception.results.records import load_runs
+
+    rows = []
+    for name, run in load_runs().items():
+        rec = run.record
+        dev = rec.get("device") or {}
+        row = {"run": name, "framework": rec.get("framework"), "precision": dev.get("precision", "fp32"),
+               "device": dev.get("description") or dev.get("name"),
+               "image_size": (rec.get("config") or {}).get("image_size"),
+               "best_val_accuracy": max((e.get("val_accuracy") or 0 for e in rec.get("epochs", [])), default=None)}
+        for th in thresholds:
+            hit = time_to_accuracy(rec, th)
+            key = f"{round(th * 100)}"
+            row[f"minutes_to_{key}"] = hit and hit["minutes"]
+            row[f"epochs_to_{key}"] = hit and hit["epochs"]
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------
+
+
+def measure_size(size, args, device, bf16_native, tmp, data_dir):
+    """Every configuration at one input size: medians, samples, skipped ones, profile, pipelines."""
+    from inception.train.loop import make_engine
+
+    batch = args.batch_size
+    load_before = list(os.getloadavg())
+    run_bf16 = bf16_native or args.force_bf16
+    ftz = lambda on: (lambda: torch.set_flush_denormal(on))  # noqa: E731
+    benches, skipped, slow = [], {}, []
+
+    ours = make_engine(engine_config("torch", data_dir, tmp, size, batch))
+    ours_step = torch_engine_step(ours)
+    benches.append(Timed("ours_default", batch, ours_step, ftz(True),
+                         f"our PyTorch engine, precision {ours.precision}, with its data loader"))
+    benches += [
+        Timed("torchvision_plain", batch, TorchvisionStep(batch, size, device), ftz(False),
+              "torchvision, float32, contiguous"),
+        Timed("torchvision_channels_last", batch, TorchvisionStep(batch, size, device, channels_last=True),
+              ftz(False), "torchvision, float32, channels-last"),
+        Timed("torchvision_channels_last_ftz", batch, TorchvisionStep(batch, size, device, channels_last=True),
+              ftz(True), "torchvision, float32, channels-last, denormals flushed"),
+    ]
+    bf16_reason = "" if bf16_native else f"no native bf16 ({args.bf16_reason}): emulated bf16 is many times slower"
+    tv_bf16 = Timed("torchvision_bf16_channels_last", batch,
+                    TorchvisionStep(batch, size, device, channels_last=True, bf16=True), ftz(True),
+                    "torchvision, bf16 autocast, channels-last")
+    (benches if bf16_native else slow if run_bf16 else []).append(tv_bf16)
+    if not run_bf16:
+        skipped[tv_bf16.name] = bf16_reason
+
+    keras_info = {}
+    if not args.no_keras:
+        import tensorflow as tf
+
+        keng = make_engine(engine_config("keras", data_dir, tmp, size, batch))
         rng = np.random.default_rng(0)
-        self.x = rng.standard_normal((batch, size, size, 3)).astype(np.float32)
-        self.y = rng.integers(0, 21, batch)
-        if mixed:
-            keras.mixed_precision.set_global_policy("float32")
+        xk = tf.constant(rng.standard_normal((batch, size, size, 3)).astype(np.float32))
+        yk = tf.constant(rng.integers(0, 21, batch))
+        keras_info["default_precision"] = keng.precision
+        benches.append(Timed("keras_default", batch, keras_engine_step(keng), ftz(True),
+                             f"our Keras engine, precision {keng.precision}, with its tf.data pipeline"))
+        kfp32 = keng if keng.precision == "fp32" else make_engine(
+            engine_config("keras", data_dir, tmp, size, batch, precision="fp32"))
+        benches.append(Timed("keras_fp32", batch, keras_engine_step(kfp32, xk, yk), ftz(True),
+                             "our Keras engine's step, float32, one fixed batch"))
+        if run_bf16:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                kb = make_engine(engine_config("keras", data_dir, tmp, size, batch, precision="bf16"))
+            (benches if bf16_native else slow).append(
+                Timed("keras_bf16", batch, keras_engine_step(kb, xk, yk), ftz(True),
+                      "our Keras engine's step, mixed_bfloat16, one fixed batch"))
+        else:
+            skipped["keras_bf16"] = bf16_reason
+        keras_info["tf_data_images_per_second"] = pipeline_rate(endless(keng.train_dataset), args.pipeline_batches,
+                                                                batch)
 
-    def train_step(self):
-        self.model.train_on_batch(self.x, [self.y] * 3)
+    print(f"{size}px: timing {', '.join(b.name for b in benches)}", flush=True)
+    med, samples = time_interleaved(benches, args.steps, args.rounds, args.warmup)
+    if slow:  # emulated bf16: one step each, not interleaved
+        print(f"{size}px: emulated bf16, one step each: {', '.join(b.name for b in slow)}", flush=True)
+        m2, s2 = time_interleaved(slow, 1, 1, 0)
+        med.update(m2)
+        samples.update(s2)
+    torch.set_flush_denormal(True)
+    loader_rate = pipeline_rate(endless(lambda e: (ours.set_epoch(e), ours.train_loader)[1]),
+                                args.pipeline_batches, batch)
+    profile = profile_torch_step(ours_step, steps=1) if not args.no_profile else None
+    info = ours.device_info()
+    ours.close()
+    return {
+        "image_size": size,
+        "load_average_before": load_before, "load_average_after": list(os.getloadavg()),
+        "train_images_per_second": med, "train_samples": samples,
+        "descriptions": {b.name: b.note for b in benches + slow},
+        "skipped": skipped,
+        "ours_default_precision": info["precision"], "ours_default_precision_reason": info["precision_reason"],
+        "keras": keras_info,
+        "torch_loader_images_per_second": loader_rate,
+        "ours_default_profile_seconds": profile,
+        "macs_per_image": counting.googlenet_totals("bn", 21, True, size).macs,
+    }
 
-    def eval_step(self):
-        self.model.predict_on_batch(self.x)
+
+def ratios(m, peak_fp32, peak_bf16):
+    """The ratios of one size's measurements (None where a side is missing)."""
+    ips = m["train_images_per_second"]
+    tv = {k: v for k, v in ips.items() if k.startswith("torchvision")}
+    best = max(tv, key=tv.get)
+    ours = ips["ours_default"]
+    flops = 2 * 3 * m["macs_per_image"] * ours  # FLOP/s of our step
+    out = {
+        "ours_default_over_torchvision_plain": ours / ips["torchvision_plain"],
+        "torchvision_best_setting": best,
+        "ours_default_over_torchvision_best": ours / tv[best],
+        "keras_default_over_torch_default": (ips["keras_default"] / ours) if "keras_default" in ips else None,
+        "keras_fp32_step_over_torch_default": (ips["keras_fp32"] / ours) if "keras_fp32" in ips else None,
+        "ours_default_gflops": flops / 1e9,
+        "ours_default_fraction_of_fp32_matmul": flops / (peak_fp32 * 1e9),
+        "ours_default_fraction_of_bf16_matmul": flops / (peak_bf16 * 1e9),
+    }
+    return out
 
 
-def time_interleaved(benches, kind, steps, rounds, warmup):
-    """Median images/s per bench, timing ``steps`` steps per round, rounds interleaved."""
-    for b in benches:
-        for _ in range(warmup):
-            getattr(b, kind)()
-    samples = {b.name: [] for b in benches}
-    for _ in range(rounds):
-        for b in benches:
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                getattr(b, kind)()
-            samples[b.name].append(steps * b.batch / (time.perf_counter() - t0))
-    return {name: statistics.median(v) for name, v in samples.items()}, samples
-
-
-def peak_rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def limits(m, r):
+    """What limits our step at one size, in words computed from the measurements."""
+    prof = m.get("ours_default_profile_seconds")
+    words = []
+    if prof:
+        total = sum(prof.values())
+        conv = prof["convolution"] / total
+        mem = sum(prof[g] for g in ("batch norm", "ReLU", "pooling", "concatenation", "memory layout")) / total
+        words.append(f"convolutions take {conv:.0%} of the profiled step, batch norm, ReLU, pooling, "
+                     f"concatenation and layout copies {mem:.0%}")
+    loader, ours = m["torch_loader_images_per_second"], m["train_images_per_second"]["ours_default"]
+    words.append(f"the data loader alone delivers {loader / ours:.0f}x the step's rate")
+    words.append(f"the step runs at {r['ours_default_fraction_of_fp32_matmul']:.0%} of the float32 matmul rate")
+    return "; ".join(words)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--image-size", type=int, default=128)
+    p.add_argument("--image-size", type=int, nargs="+", default=[128, 224])
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--steps", type=int, default=3, help="steps per timed round")
-    p.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the median is kept")
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--no-compile", action="store_true", help="skip torch.compile / jit_compile configurations")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--steps", type=int, default=2, help="steps per timed round")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is kept")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--pipeline-batches", type=int, default=4)
+    p.add_argument("--force-bf16", action="store_true", help="time bf16 even where it is emulated (one step)")
     p.add_argument("--no-keras", action="store_true")
-    p.add_argument("--quick", action="store_true", help="tiny smoke run: 64 px, batch 4, 1 round")
+    p.add_argument("--no-profile", action="store_true")
+    p.add_argument("--quick", action="store_true", help="seconds: 64 px, batch 4, one round (not a measurement)")
     p.add_argument("--out", type=Path, default=None)
     args = p.parse_args(argv)
     if args.quick:
-        args.image_size, args.batch_size, args.steps, args.rounds, args.warmup = 64, 4, 1, 1, 1
-    for name in ("image_size", "batch_size", "steps", "rounds"):
+        args.image_size, args.batch_size, args.steps, args.rounds, args.warmup = [64], 4, 1, 1, 0
+        args.pipeline_batches = 1
+    for name in ("batch_size", "steps", "rounds", "threads", "pipeline_batches"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be positive")
+    if min(args.image_size) < 32:
+        p.error("--image-size must be at least 32")
 
+    set_threads(args.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    gpu = device == "cuda"
-    torch.manual_seed(0)
-    size, batch = args.image_size, args.batch_size
     t_start = time.time()
     load_before = list(os.getloadavg())
+    if device == "cuda":
+        bf16_native, args.bf16_reason = torch.cuda.is_bf16_supported(), "torch.cuda.is_bf16_supported()"
+    else:
+        bf16_native, args.bf16_reason = cpu_bf16_support()
+    from inception.train.records import cpu_name
 
-    def ours():
-        return it.googlenet("bn", 21, True, input_size=size)
+    name = torch.cuda.get_device_name(0) if device == "cuda" else cpu_name()
+    print(f"{name} ({device}), {args.threads} threads; native bf16: {bf16_native} ({args.bf16_reason})", flush=True)
 
-    def tv():
-        return torchvision.models.googlenet(weights=None, num_classes=21, aux_logits=True, init_weights=True)
+    peak_fp32 = matmul_gflops(torch.float32, 2048, device)
+    bf16_n = 2048 if bf16_native else 512  # emulated: 2048^3 would take minutes
+    peak_bf16 = matmul_gflops(torch.bfloat16, bf16_n, device, seconds=2.0 if bf16_native else 0.5)
+    print(f"matmul: float32 {peak_fp32:.1f} GFLOP/s (2048), bf16 {peak_bf16:.2f} GFLOP/s ({bf16_n})", flush=True)
 
-    # The engine's defaults: channels-last everywhere; on a GPU also autocast and compile.
-    configs = [
-        ("torchvision_plain", tv, dict()),
-        ("ours_plain", ours, dict()),
-        ("torchvision_channels_last", tv, dict(channels_last=True)),
-        ("ours_channels_last", ours, dict(channels_last=True)),
-    ]
-    if gpu:
-        configs += [
-            ("torchvision_amp_channels_last", tv, dict(channels_last=True, amp=True)),
-            ("ours_amp_channels_last", ours, dict(channels_last=True, amp=True)),
-        ]
-    if not args.no_compile:
-        extra = dict(channels_last=True, compile=True, amp=gpu)
-        configs += [("torchvision_compiled", tv, extra), ("ours_compiled", ours, extra)]
-    benches = [TorchBench(n, f(), batch, size, device, **kw) for n, f, kw in configs]
-    engine_default = "ours_compiled" if gpu and not args.no_compile else "ours_channels_last"
+    from inception.data.synthetic import make_synthetic_ucmerced
 
-    print(f"device: {device_name()} ({device}); {size}x{size}, batch {batch}", flush=True)
-    peak = matmul_gflops(device=device)
-    print(f"matmul peak: {peak:.1f} GFLOP/s", flush=True)
-    train, train_samples = time_interleaved(benches, "train_step", args.steps, args.rounds, args.warmup)
-    infer, _ = time_interleaved(benches, "eval_step", args.steps, args.rounds, args.warmup)
-    rss_torch = peak_rss_mb()
-    gpu_mem = torch.cuda.max_memory_allocated() / 2**20 if gpu else None
-
-    keras_train = keras_infer = {}
-    if not args.no_keras:
-        kb = [KerasBench("keras_eager", batch, size, jit_compile=False, mixed=gpu)]
-        if not args.no_compile:
-            kb.append(KerasBench("keras_jit", batch, size, jit_compile=True, mixed=gpu))
-        keras_train, _ = time_interleaved(kb, "train_step", args.steps, args.rounds, args.warmup)
-        keras_infer, _ = time_interleaved(kb, "eval_step", args.steps, args.rounds, args.warmup)
-
-    macs = counting.googlenet_totals("bn", 21, True, size).macs
-    def fraction(ips):  # training step = 3 forward passes, 2 FLOPs per MAC
-        return 2 * 3 * macs * ips / (peak * 1e9)
-
-    r = {}
-    def ratio(key, a, b):
-        if a is not None and b:
-            r[key] = a / b
-
-    ratio("ratio_ours_plain_over_torchvision_plain_train", train["ours_plain"], train["torchvision_plain"])
-    ratio("ratio_ours_channels_last_over_torchvision_channels_last_train",
-          train["ours_channels_last"], train["torchvision_channels_last"])
-    if "ours_compiled" in train:
-        ratio("ratio_ours_compiled_over_torchvision_compiled_train", train["ours_compiled"], train["torchvision_compiled"])
-    ratio("ratio_ours_default_over_torchvision_plain_train", train[engine_default], train["torchvision_plain"])
-    ratio("ratio_ours_plain_over_torchvision_plain_inference", infer["ours_plain"], infer["torchvision_plain"])
-    keras_best = max(keras_train.values()) if keras_train else None
-    ratio("ratio_keras_best_over_torch_default_train", keras_best, train[engine_default])
-    if keras_infer:
-        ratio("ratio_keras_best_over_torch_default_inference", max(keras_infer.values()), infer[engine_default])
+    per_size = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        # UC Merced's shape: 21 classes, 256x256 JPEG images (30 per class: an epoch of 14 batches)
+        data_dir = make_synthetic_ucmerced(Path(tmp) / "data", per_class=4 if args.quick else 30,
+                                           size=256, ext=".jpg")
+        for size in args.image_size:
+            m = measure_size(size, args, device, bf16_native, tmp, data_dir)
+            m["ratios"] = ratios(m, peak_fp32, peak_bf16)
+            m["limits"] = limits(m, m["ratios"])
+            per_size[str(size)] = m
 
     record = {
-        "benchmark": "models",
-        "device": device_name(), "device_type": device,
-        "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-        # the machine's load around the run: other work on a shared machine slows every
-        # configuration alike (interleaved rounds), but lowers the absolute numbers
+        "format": FORMAT, "benchmark": "models", "quick": args.quick,
+        "device": name, "device_type": device, "cpu_count": os.cpu_count(), "threads": args.threads,
+        "bf16_native": bool(bf16_native), "bf16_reason": args.bf16_reason, "force_bf16": args.force_bf16,
         "load_average_before": load_before, "load_average_after": list(os.getloadavg()),
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
                      "torchvision": torchvision.__version__, "numpy": np.__version__},
-        "image_size": size, "batch_size": batch, "steps_per_round": args.steps, "rounds": args.rounds,
-        "engine_default": engine_default,
-        "matmul_gflops": peak,
-        "macs_per_image": macs,
-        "train_images_per_second": {**train, **keras_train},
-        "inference_images_per_second": {**infer, **keras_infer},
-        "train_samples": train_samples,
-        "fraction_of_matmul_peak_train": {k: fraction(v) for k, v in {**train, **keras_train}.items()},
-        "peak_rss_mb_after_torch": rss_torch,
-        "peak_rss_mb_after_keras": peak_rss_mb(),
-        "peak_gpu_memory_mb_torch": gpu_mem,
-        **r,
+        "batch_size": args.batch_size, "steps_per_round": args.steps, "rounds": args.rounds,
+        "matmul_gflops": {"fp32": peak_fp32, "bf16": peak_bf16, "fp32_n": 2048, "bf16_n": bf16_n},
+        "sizes": per_size,
+        "time_to_accuracy": time_to_accuracy_rows(),
         "wall_seconds": time.time() - t_start,
-        "quick": args.quick,
     }
-    try:
+    if not args.no_keras:
+        import keras
         import tensorflow as tf
 
-        record["versions"].update(tensorflow=tf.__version__, keras=__import__("keras").__version__)
-    except ImportError:
-        pass
-    out = args.out or ROOT / "data" / "benchmarks" / f"models-{'gpu' if gpu else 'cpu'}{'-quick' if args.quick else ''}.json"
+        record["versions"].update(tensorflow=tf.__version__, keras=keras.__version__)
+    out = args.out or ROOT / "data" / "benchmarks" / f"models-{device}{'-quick' if args.quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2))
-    os.replace(tmp, out)
+    tmp_out = out.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(record, indent=1))
+    os.replace(tmp_out, out)
 
-    print("\ntrain images/s:   " + ", ".join(f"{k} {v:.1f}" for k, v in record["train_images_per_second"].items()))
-    print("infer images/s:   " + ", ".join(f"{k} {v:.1f}" for k, v in record["inference_images_per_second"].items()))
-    print("fraction of peak: " + ", ".join(f"{k} {v:.0%}" for k, v in record["fraction_of_matmul_peak_train"].items()))
-    for k, v in r.items():
-        print(f"{k}: {v:.2f}x")
-    print(f"record: {out}")
+    for size, m in per_size.items():
+        print(f"\n{size}px (load {m['load_average_before'][0]:.1f} -> {m['load_average_after'][0]:.1f}):")
+        print("  train images/s: " + ", ".join(f"{k} {v:.1f}" for k, v in m["train_images_per_second"].items()))
+        for k, why in m["skipped"].items():
+            print(f"  skipped {k}: {why}")
+        for k, v in m["ratios"].items():
+            print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+        print(f"  limits: {m['limits']}")
+    for row in record["time_to_accuracy"]:
+        print(f"time to accuracy {row['run']} ({row['precision']}): 90% {row['minutes_to_90']} min "
+              f"/ {row['epochs_to_90']} epochs, 95% {row['minutes_to_95']} min / {row['epochs_to_95']} epochs")
+    print(f"record: {out} ({record['wall_seconds']:.0f} s)")
     return record
 
 

@@ -610,5 +610,3 @@ def cams_of(runs: Mapping[str, Run], name: Optional[str], data_dir: Optional[Pat
             return n, cams
     return None, None
 
-
-from ..perf import time_to_accuracy  # noqa: E402,F401  (temporary: a running benchmark imports it from here)

@@ -99,7 +99,8 @@ def crosscheck_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> D
             f"In float64 (seed{'s' if q['ch7_cc_f64_n'] != '1' else ''} {q['ch7_cc_f64_seeds']}), the two engines' "
             f"main losses agree to {q['ch7_cc_f64_early']} over the first {EARLY_STEPS} steps, where rounding in "
             f"double precision has had no room to grow; after that their difference stays within "
-            f"{CROSS_TOLERANCE:g}x of the yardstick at {q['ch7_cc_f64_within']}. The two pipelines' "
+            f"{CROSS_TOLERANCE:g}x of the yardstick (the largest gap the yardstick has reached by that step) at "
+            f"{q['ch7_cc_f64_within']}. The two pipelines' "
             f"images differ by at most {_sci(max(c['max_input_abs_diff'] for c in everything))} on the 0-1 scale, "
             + ("and every batch has the same labels in both" if same else "but some batches differ in their labels"))
     else:

@@ -43,7 +43,7 @@ def test_reduction_savings_matches_the_counter_block_by_block():
 
 
 def test_naive_network_piles_up_channels():
-    res = an.naive_network_totals()
+    res = an.naive_blocks_totals()
     c = 192
     for r in INCEPTION_ROWS:
         c = r.c1x1 + r.c3x3 + r.c5x5 + c

@@ -455,6 +455,23 @@ def test_compute_cams_needs_a_finished_run_and_images(tiny_run, tmp_path):
         R.compute_cams(tiny_run / "run", tmp_path / "nowhere", tmp_path / "c.json")
 
 
+def test_cams_command(tiny_run, tmp_path, capsys):
+    from inception.train import cams as C
+
+    out = tmp_path / "maps" / "cams.json"
+    assert C.main([str(tiny_run / "run"), "--data-dir", str(tiny_run / "data"), "--out", str(out),
+                   "--correct", "1", "--wrong", "1"]) == 0
+    maps = C.read_cams(out)
+    assert maps is not None and maps["run"] == "run"
+    assert maps["n_correct"] <= 1 and maps["n_wrong"] <= 1 and len(maps["items"]) == maps["n_correct"] + maps["n_wrong"]
+    assert "agrees with the recorded prediction" in capsys.readouterr().out
+    # an unfinished run and a missing image folder: a clear error and exit status 2, nothing written
+    assert C.main([str(tmp_path), "--out", str(tmp_path / "x.json")]) == 2
+    assert "predictions.json" in capsys.readouterr().err
+    assert C.main([str(tiny_run / "run"), "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.json")]) == 2
+    assert "images not found" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
+
+
 # --------------------------------------------------------------------------
 # the chapter quotes the records
 # --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ row) that the tests check and that the chapters show with
 :class:`inception.book.Table`.
 
 * 1x1 reductions, block by block: :func:`five_by_five_example`,
-  :func:`reduction_savings`, :func:`naive_network_totals`.
+  :func:`reduction_savings`, :func:`naive_blocks_totals`.
 * Global average pooling against fully connected heads: :func:`head_savings`.
 * Receptive fields, stage by stage: :func:`receptive_fields`.
 * Table 1 of the paper against the spec, each mismatch investigated:
@@ -63,7 +63,7 @@ from .spec import (
 __all__ = [
     "five_by_five_example",
     "reduction_savings",
-    "naive_network_totals",
+    "naive_blocks_totals",
     "head_savings",
     "receptive_fields",
     "TABLE1_NOTES",
@@ -160,7 +160,7 @@ def reduction_savings(spec: Optional[NetworkSpec] = None, input_size=224) -> Lis
     return rows
 
 
-def naive_network_totals(spec: Optional[NetworkSpec] = None, input_size=224) -> Row:
+def naive_blocks_totals(spec: Optional[NetworkSpec] = None, input_size=224) -> Row:
     """The Inception blocks of ``spec`` all built naive, one after the other:
     each pool branch passes its input through, so channels pile up from block
     to block. Returns the blocks' parameters and MACs (biases as the variant),

@@ -365,7 +365,7 @@ def naive_network_totals(table: Sequence[TableRow] = TABLE1, input_size: int = 2
     """Whole-network parameters and MACs: GoogLeNet as built (no auxiliary
     heads) and the same network with every Inception block naive (same stem,
     a classifier on the naive network's final width). The Inception blocks
-    alone: :func:`inception.analysis.naive_network_totals`, from the same
+    alone: :func:`inception.analysis.naive_blocks_totals`, from the same
     chain (:func:`naive_vs_reduced`)."""
     spec = googlenet_spec("paper", num_classes=num_classes, aux_logits=False, table=tuple(table))
     blocks = count_blocks(spec, input_size)

@@ -28,7 +28,8 @@ export OMP_NUM_THREADS=${THREADS:-1} TF_NUM_INTRAOP_THREADS=${THREADS:-1} TF_NUM
 # Precision auto: bf16 mixed precision where the CPU (or GPU) has native bf16, else fp32.
 # After training, each run is evaluated at these input sizes (test-time resolution:
 # whole images at larger sizes than the training crops; inception.train.evaluate),
-# into data/runs/<name>/resolutions.json.
+# into data/runs/<name>/resolutions.json, and a few test images' class activation maps
+# are written to data/runs/<name>/cams.json (inception.train.cams).
 EVAL_SIZES=(128 144 160 176 192 224)
 
 RECIPE=(--variant bn --image-size 128 --source-size 256 --eval-size 160 --batch-size 32 --epochs 70
@@ -53,22 +54,35 @@ run() {  # run NAME ARGS...
     sweep "$name"
 }
 
-sweep() {  # sweep NAME: evaluate a finished run at EVAL_SIZES (once; needs its checkpoint)
-    local name=$1
-    [ -f "data/runs/$name/resolutions.json" ] && return 0
-    [ -d "runs/$name" ] || { echo "[$name] no checkpoint in runs/$name: no resolution sweep"; return 0; }
-    "$PY" -m inception.train.evaluate "runs/$name" --sizes "${EVAL_SIZES[@]}" --data-dir "$UCMERCED_DIR" \
-        --out "data/runs/$name/resolutions.json" >> "runs/$name.log" 2>&1 \
-        && echo "[$name] resolution sweep written" || echo "[$name] resolution sweep failed, see runs/$name.log"
+sweep() {  # sweep NAME: a finished run at EVAL_SIZES, and its class activation maps (once each; needs its checkpoint)
+    local name=$1 rec=data/runs/$1
+    [ -f "$rec/resolutions.json" ] && [ -f "$rec/cams.json" ] && return 0
+    [ -d "runs/$name" ] || { echo "[$name] no checkpoint in runs/$name: no resolution sweep or maps"; return 0; }
+    if [ ! -f "$rec/resolutions.json" ]; then
+        if "$PY" -m inception.train.evaluate "runs/$name" --sizes "${EVAL_SIZES[@]}" --data-dir "$UCMERCED_DIR" \
+            --out "$rec/resolutions.json" >> "runs/$name.log" 2>&1
+        then echo "[$name] resolution sweep written"; else echo "[$name] resolution sweep failed, see runs/$name.log"; fi
+    fi
+    if [ ! -f "$rec/cams.json" ]; then
+        if "$PY" -m inception.train.cams "runs/$name" --data-dir "$UCMERCED_DIR" --out "$rec/cams.json" \
+            >> "runs/$name.log" 2>&1
+        then echo "[$name] class activation maps written"; else echo "[$name] class activation maps failed, see runs/$name.log"; fi
+    fi
 }
 
 # The first recipe's runs (crops from the 128-pixel images, evaluated at 128,
 # Keras with its own SGD and batch-norm conventions) stay in data/runs/ as
 # records: torch-bn128-seed0, keras-bn128-seed0, torch-bn128-seed1,
 # torch-bn128-noaux-seed0.
+# The queue is one function, read whole before it starts: editing this file
+# while a queue runs changes only the next queue.
+queue() {
 mkdir -p runs
 run torch-crop256-seed0 --framework torch --seed 0
 run keras-crop256-seed0 --framework keras --seed 0
 run torch-crop256-seed1 --framework torch --seed 1
 run keras-crop256-seed1 --framework keras --seed 1
 run torch-crop256-noaux-seed0 --framework torch --seed 0 --no-aux-logits
+}
+queue
+exit

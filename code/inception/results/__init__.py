@@ -37,7 +37,7 @@ where a run has not finished or the images are not on the machine.
   :func:`plot_class_grid`, :func:`plot_size_histogram`, :func:`plot_cams`.
 * The data set: :func:`image_sizes` (headers, or :data:`ODD_SIZES` when the
   images are absent), :func:`size_summary`, :func:`class_counts`.
-* Class activation maps: :func:`compute_cams` (needs the run's checkpoint),
+* Class activation maps: :func:`compute_cams` (from :mod:`inception.train.cams`; needs the run's checkpoint),
   :func:`read_cams`.
 * Every number the chapter quotes: :func:`quoted_numbers` (tests compare it
   with the chapter's glued values).
@@ -51,7 +51,7 @@ from .figures import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
 from .tables import *  # noqa: F401,F403
 from .quoted import *  # noqa: F401,F403
-from .records import _select_cam_images  # noqa: F401 (tests)
+from ..train.cams import select_cam_images as _select_cam_images  # noqa: F401 (tests)
 
 __all__ = [
     "RunSpec",

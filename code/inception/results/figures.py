@@ -3,34 +3,16 @@
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..data._base import CLASSES, IMAGENET_MEAN, IMAGENET_STD, IMAGES_PER_CLASS, repo_root
+from ..data._base import CLASSES
 
-
-from .records import (
-    PathLike,
-    Runs,
-    SLIDES,
-    _FRAMEWORK_NAMES,
-    _RUN_COLORS,
-    find_images,
-    read_cams,
-    run_label,
-    size_summary,
-)
-from .tables import (
-    misclassified,
-    pct,
-    per_class_recall,
-    read_resolutions,
-)
+from .records import PathLike, Runs, SLIDES, _RUN_COLORS, find_images, read_cams, run_label, size_summary
+from .tables import misclassified, pct, per_class_recall, read_resolutions
 
 
 def plot_resolutions(runs: Runs):

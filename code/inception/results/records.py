@@ -1,18 +1,18 @@
 """Run records on disk: the expected runs and the numbers they are judged by,
 loading and status, the data set's image sizes, class activation maps
-(:func:`compute_cams` writes ``cams.json`` beside a run's record)."""
+(computed by :mod:`inception.train.cams`, which writes ``cams.json`` beside a
+run's record; re-exported here)."""
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-import numpy as np
 
-from ..data._base import CLASSES, IMAGENET_MEAN, IMAGENET_STD, IMAGES_PER_CLASS, repo_root
+from ..data._base import CLASSES, IMAGES_PER_CLASS, repo_root
+from ..train.cams import CAMS_FORMAT, compute_cams, read_cams, select_cam_images  # noqa: F401 (re-exported)
 
 PathLike = Union[str, Path]
 
@@ -472,120 +472,8 @@ NO_IMAGES = ("the UC Merced images are not on this machine; set UCMERCED_DIR or 
 # Class activation maps
 # --------------------------------------------------------------------------
 
-CAMS_FORMAT = "inception-cams-v1"
-
 #: The classes made of houses and buildings, which differ mainly in density and layout.
 BUILT_UP = ("buildings", "denseresidential", "mediumresidential", "sparseresidential", "mobilehomepark")
-
-
-def _select_cam_images(predictions: Mapping[str, Any], n_correct: int, n_wrong: int) -> List[int]:
-    """Indices into the test predictions: the ``n_wrong`` most confident
-    mistakes, and ``n_correct`` right answers from evenly spread classes
-    (the most confident in each)."""
-    correct = np.asarray(predictions["correct"], dtype=bool)
-    true = np.asarray(predictions["true"])
-    prob = np.asarray([p[0] for p in predictions["top5_prob"]], dtype=float)
-    wrong = sorted(np.flatnonzero(~correct), key=lambda i: (-prob[i], i))[:n_wrong]
-    picks: List[int] = []
-    n_classes = len(predictions["classes"])
-    for c in np.linspace(0, n_classes - 1, max(n_correct, 1)).round().astype(int)[:n_correct]:
-        idx = [i for i in np.flatnonzero(correct & (true == c)) if i not in picks]
-        if idx:
-            picks.append(int(max(idx, key=lambda i: (prob[i], -i))))
-    rest = [int(i) for i in sorted(np.flatnonzero(correct), key=lambda i: (-prob[i], i)) if i not in picks]
-    picks += rest[: n_correct - len(picks)]
-    return picks + [int(i) for i in wrong]
-
-
-def compute_cams(run_dir: PathLike, data_dir: Optional[PathLike], out_json: Optional[PathLike] = None,
-                 n_correct: int = 6, n_wrong: int = 6, decimals: int = 4) -> Dict[str, Any]:
-    """Class activation maps for a few test images of a trained run.
-
-    Loads the run's model from its checkpoint (:func:`inception.train.load_model`:
-    PyTorch or Keras, whichever the run used), picks ``n_correct`` right and
-    ``n_wrong`` wrong test predictions from its ``predictions.json`` (see
-    :func:`_select_cam_images`), preprocesses those images exactly as the
-    evaluation did (resized whole, ImageNet normalisation) and computes, for
-    each, the map of the predicted class and, for a mistake, of the true class
-    too. Writes ``out_json`` (default ``run_dir/cams.json``): small, no weights
-    and no pixels. Returns the same dict.
-
-    Each item: ``stem``, ``true``, ``pred``, ``prob`` (from the predictions),
-    ``model_pred`` (the reloaded model's own argmax; ``model_agrees`` counts
-    the items where it equals the recorded prediction), and ``maps``: a list
-    of ``{"class", "map" (h x w, rounded), "logit", "bias"}``; a map's mean
-    plus its bias is the class's logit (Zhou et al. 2016).
-    """
-    from ..cam import keras_cam, torch_cam
-    from ..data.layout import decode_resized, scan
-    from ..train import load_model
-
-    run_dir = Path(run_dir)
-    preds = _read_json(run_dir / "predictions.json")
-    if preds is None:
-        raise FileNotFoundError(f"{run_dir / 'predictions.json'} is missing: the run has not finished")
-    root = find_images(data_dir)
-    if root is None:
-        raise FileNotFoundError("UC Merced images not found: " + NO_IMAGES)
-    model, cfg = load_model(run_dir)
-    size = cfg.test_size  # the run's evaluation size (its image_size in older runs)
-    if cfg.framework == "keras" and size != cfg.image_size:  # a Keras model has a fixed input size
-        from ..train.keras_engine import build_model
-
-        resized = build_model(cfg.replace(image_size=size, pretrained=None), len(preds["classes"]))
-        resized.set_weights(model.get_weights())
-        model = resized
-    by_stem = scan(root, require_all_classes=False).by_stem()
-    chosen = _select_cam_images(preds, n_correct, n_wrong)
-    stems = [preds["stems"][i] for i in chosen]
-    raw = np.stack([decode_resized(by_stem[s].path, size) for s in stems]).astype(np.float32) / 255.0
-    x = (raw - np.asarray(IMAGENET_MEAN, np.float32)) / np.asarray(IMAGENET_STD, np.float32)  # N, S, S, 3
-
-    def cams_for(class_idx):
-        if cfg.framework == "torch":
-            return torch_cam(model, x.transpose(0, 3, 1, 2), class_idx)
-        return keras_cam(model, x, class_idx)
-
-    if cfg.framework == "torch":
-        bias = model.fc.bias.detach().numpy()
-    else:
-        bias = model.get_layer("fc").bias.numpy()
-    # maps of the recorded prediction (the reloaded model's own argmax is kept as model_pred)
-    pred_cls = np.asarray([preds["pred"][i] for i in chosen])
-    pred_maps, _, logits = cams_for(pred_cls)
-    model_pred = logits.argmax(axis=1)
-    true_cls = np.asarray([preds["true"][i] for i in chosen])
-    true_maps, _, _ = cams_for(true_cls)
-    items = []
-    for k, i in enumerate(chosen):
-        maps = [{"class": int(pred_cls[k]), "map": np.round(pred_maps[k], decimals).tolist(),
-                 "logit": round(float(logits[k, pred_cls[k]]), 5), "bias": round(float(bias[pred_cls[k]]), 5)}]
-        if int(true_cls[k]) != int(pred_cls[k]):
-            maps.append({"class": int(true_cls[k]), "map": np.round(true_maps[k], decimals).tolist(),
-                         "logit": round(float(logits[k, true_cls[k]]), 5),
-                         "bias": round(float(bias[true_cls[k]]), 5)})
-        items.append({"stem": stems[k], "true": int(preds["true"][i]), "pred": int(preds["pred"][i]),
-                      "prob": float(preds["top5_prob"][i][0]), "correct": bool(preds["correct"][i]),
-                      "model_pred": int(model_pred[k]), "maps": maps})
-    result = {
-        "format": CAMS_FORMAT, "run": run_dir.name, "framework": cfg.framework, "image_size": size,
-        "grid": list(pred_maps.shape[1:]), "classes": list(preds["classes"]),
-        "n_correct": sum(it["correct"] for it in items), "n_wrong": sum(not it["correct"] for it in items),
-        "model_agrees": sum(it["model_pred"] == it["pred"] for it in items),
-        "items": items,
-    }
-    out = Path(out_json) if out_json is not None else run_dir / "cams.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, separators=(",", ":")) + "\n", encoding="utf-8")
-    return result
-
-
-def read_cams(path: PathLike) -> Optional[Dict[str, Any]]:
-    """A ``cams.json`` written by :func:`compute_cams`, or ``None`` if absent."""
-    data = _read_json(Path(path))
-    if data is None or data.get("format") != CAMS_FORMAT:
-        return None
-    return data
 
 
 def cams_of(runs: Mapping[str, Run], name: Optional[str], data_dir: Optional[PathLike] = None,
@@ -605,7 +493,7 @@ def cams_of(runs: Mapping[str, Run], name: Optional[str], data_dir: Optional[Pat
         if cams is None and n == name and checkpoints is not None and find_images(data_dir) is not None:
             ckpt = Path(checkpoints) / n
             if any(ckpt.glob("checkpoint.*")):
-                cams = compute_cams(ckpt, data_dir, path)
+                cams = compute_cams(ckpt, find_images(data_dir), path)
         if cams is not None:
             return n, cams
     return None, None

@@ -6,44 +6,16 @@ confusions, the training cross-check, and every number chapter 7 quotes
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..data._base import CLASSES, IMAGENET_MEAN, IMAGENET_STD, IMAGES_PER_CLASS, repo_root
-
+from ..data._base import CLASSES
 
 from .records import (
-    BUILT_UP,
-    EXPECTED_RUNS,
-    FIRST_RECIPE_RUNS,
-    KERAS_RUN,
-    MAIN_RUN,
-    NOAUX_RUN,
-    PUBLISHED,
-    SCRATCH_RECIPE,
-    PathLike,
-    Recipe,
-    Run,
-    Runs,
-    SLIDES,
-    _FRAMEWORK_NAMES,
-    _cfg,
-    _last_val,
-    _read_json,
-    eval_size,
-    figure_run,
-    final_train_accuracy,
-    image_sizes,
-    recipe_key,
-    recipe_label,
-    recipes,
-    run_label,
-    size_summary,
-    source_size,
+    SCRATCH_RECIPE, Recipe, Run, Runs, SLIDES, _FRAMEWORK_NAMES, _cfg, _last_val, _read_json,
+    eval_size, final_train_accuracy, recipe_key, recipe_label, recipes, run_label, source_size,
     train_size,
 )
 

@@ -115,6 +115,16 @@ def test_session_fields_may_change_on_resume(tmp_path):
     assert recipe_mismatches(a.to_dict(), c) == ["seed: checkpoint 0, now 1"]
 
 
+def test_a_checkpoint_older_than_a_field_resumes_at_its_default():
+    """A checkpoint written before a recipe field existed (here ``model``)
+    resumes when the field is at its default, and only then."""
+    old = TrainConfig().validated().to_dict()
+    del old["model"]
+    assert recipe_mismatches(old, TrainConfig(resume=True).validated()) == []
+    assert "model: checkpoint '<absent>', now 'inception_v3'" in recipe_mismatches(
+        old, TrainConfig(model="inception_v3", image_size=299).validated())
+
+
 def test_defaults_filled_per_optimizer():
     assert TrainConfig(optimizer="rmsprop").validated().lr == 0.045
     assert TrainConfig(optimizer="adamw").validated().weight_decay == 0.05

@@ -317,11 +317,12 @@ def _model_min_size(model: str, aux_logits: bool, **kw) -> int:
 def recipe_mismatches(saved: Dict[str, Any], current: "TrainConfig") -> List[str]:
     """``"field: checkpoint X, now Y"`` for every recipe field that differs."""
     now = current.recipe()
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
     out = []
     for k in sorted(set(now) | {k for k in saved if k not in SESSION_FIELDS}):
         a, b = saved.get(k, "<absent>"), now.get(k, "<absent>")
-        if a == "<absent>" and b is None:  # a field added later, at its default
-            continue
+        if a == "<absent>" and (b is None or (k in defaults and b == defaults[k])):
+            continue  # a field added after the checkpoint was written, at its default
         if a != b and not (isinstance(a, (int, float)) and isinstance(b, (int, float)) and float(a) == float(b)):
             out.append(f"{k}: checkpoint {a!r}, now {b!r}")
     return out

@@ -217,6 +217,33 @@ def test_crosscheck_on_synthetic_images(syn, tmp_path, capsys):
 # ----------------------------------------------------------------------
 
 
+def test_the_yardstick_moves_every_weight_one_ulp_up_or_down():
+    import math
+
+    import torch
+
+    from inception.train.crosscheck import _nudge_torch
+
+    def nudged(seed):
+        torch.manual_seed(0)
+        m = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8)).double()
+        before = [p.detach().clone() for p in m.parameters()]
+        _nudge_torch(m, seed)
+        return before, [p.detach() for p in m.parameters()]
+
+    before, after = nudged(5)
+    ups = 0
+    for b, a in zip(before, after):
+        up = torch.nextafter(b, torch.full_like(b, math.inf))
+        down = torch.nextafter(b, torch.full_like(b, -math.inf))
+        assert bool(((a == up) | (a == down)).all())  # exactly one ulp, every weight
+        ups += int((a == up).sum())
+    n = sum(b.numel() for b in before)
+    assert 0.35 * n < ups < 0.65 * n  # both directions, about half each
+    assert all(torch.equal(a, b) for a, b in zip(after, nudged(5)[1]))  # seeded
+    assert not all(torch.equal(a, b) for a, b in zip(after, nudged(6)[1]))
+
+
 def test_cpu_flags_and_bf16_support(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 amx_tile amx_bf16\n")

@@ -195,7 +195,7 @@ def test_dropout_masks_have_the_same_statistics():
 
 @pytest.mark.slow
 def test_crosscheck_on_synthetic_images(syn, tmp_path, capsys):
-    from inception.train.crosscheck import EARLY_TOLERANCE, main
+    from inception.train.crosscheck import EARLY_TOLERANCE, YARDSTICKS, main
 
     out = tmp_path / "cc.json"
     rc = main(["--data-dir", str(syn / "data"), "--cache-dir", str(syn / "cache"), "--steps", "3", "--seed", "1",
@@ -209,6 +209,11 @@ def test_crosscheck_on_synthetic_images(syn, tmp_path, capsys):
     assert r["early_ok"] and r["max_cross_rel_diff"] < EARLY_TOLERANCE and r["within_yardstick"]
     assert len(r["rows"]) == 3 and len({round(row["lr"], 9) for row in r["rows"]}) == 3  # the rate moves
     assert all(row["yardstick_rel_diff"] > 0 for row in r["rows"][1:])  # the nudge is felt
+    # the yardstick: the largest distance among several differently nudged runs
+    assert r["yardsticks"] == YARDSTICKS > 1
+    for row in r["rows"][1:]:
+        ds = row["yardstick_rel_diffs"]
+        assert len(ds) == YARDSTICKS and len(set(ds)) > 1 and row["yardstick_rel_diff"] == max(ds)
     assert "step   2" in capsys.readouterr().out
 
 

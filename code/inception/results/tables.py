@@ -506,7 +506,8 @@ def crosscheck_rows(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> List
     between the two pipelines' images, whether every batch had the same labels,
     the largest relative difference of the main loss over the first steps and
     over all steps, the yardstick's largest (the same engine against itself,
-    one ulp apart) and how many steps stayed within the allowed multiple of it."""
+    one ulp apart; the largest over ``nudged runs`` such runs) and how
+    many steps stayed within the allowed multiple of it."""
     from ..train.crosscheck import CROSS_TOLERANCE
 
     rows = []
@@ -520,6 +521,7 @@ def crosscheck_rows(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> List
             "loss difference, early steps": c.get("max_early_cross_rel_diff"),
             "loss difference, all steps": c.get("max_cross_rel_diff"),
             "yardstick, all steps": max(ys) if ys else None,
+            "nudged runs": c.get("yardsticks", 1) if ys else 0,
             f"steps within {CROSS_TOLERANCE:g}x the yardstick": (
                 f"{c['steps'] - len(bad)} of {c['steps']}" if bad is not None else "n/a"),
         })

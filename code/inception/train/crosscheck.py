@@ -16,9 +16,10 @@ What it does:
    pipeline makes from the shared draws
    (:func:`inception.data.draws.epoch_draws`), and records every step's
    main-head loss, and how far apart the two pipelines' images are;
-4. as a yardstick, trains a second PyTorch engine whose initial weights are
-   each moved by one unit in the last place, up or down at random
-   (:func:`_nudge_torch`): how far two runs of *the same*
+4. as a yardstick, trains further PyTorch engines (:data:`YARDSTICKS`) whose
+   initial weights are each moved by one unit in the last place, up or down at
+   random, a different draw for each (:func:`_nudge_torch`); the largest of
+   their distances to the first, step by step, says how far two runs of *the same*
    engine drift apart from rounding alone. Training this network at this
    learning rate is chaotic; in float32 any two trajectories separate after a
    few steps, so exact agreement can only be shown in float64 (``--dtype
@@ -47,7 +48,8 @@ import numpy as np
 from .config import ConfigError, TrainConfig
 from .schedules import lr_at
 
-__all__ = ["crosscheck", "verdicts", "summary", "main", "CROSS_TOLERANCE", "EARLY_STEPS", "EARLY_TOLERANCE"]
+__all__ = ["crosscheck", "verdicts", "summary", "main", "CROSS_TOLERANCE", "EARLY_STEPS", "EARLY_TOLERANCE",
+           "YARDSTICKS"]
 
 #: Float64: the largest relative difference of the main loss over the first
 #: :data:`EARLY_STEPS` steps.
@@ -58,6 +60,12 @@ EARLY_STEPS, EARLY_TOLERANCE = 12, 1e-8
 #: to the last bit, which is no measure of what rounding does).
 CROSS_TOLERANCE = 10.0
 ROUNDING_FLOOR = 64
+#: How many nudged PyTorch runs make the yardstick: at each step, the largest
+#: of their distances to the un-nudged run, i.e. how far rounding alone has
+#: pushed a run of one engine by then. One run is a noisy measure: in float32
+#: the distance after the first update varied twentyfold between nudges
+#: (6.0e-5 to 1.1e-3 on the real images, seeds 0-2).
+YARDSTICKS = 3
 
 #: The recipe the check trains with (chapter 7's, dropout off).
 CHECK_RECIPE = dict(variant="bn", aux_logits=True, aux_weight=0.3, label_smoothing=0.1, optimizer="sgd",
@@ -131,12 +139,14 @@ def _block_differences(torch_model, other) -> Dict[str, float]:
 
 def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 128, batch_size: int = 32,
                variant: str = "bn", dtype: str = "float64", source_size: Optional[int] = 256,
-               cache_dir=None, yardstick: bool = True, progress: bool = True) -> Dict:
+               cache_dir=None, yardstick: bool = True, progress: bool = True, yardsticks: int = YARDSTICKS) -> Dict:
     """Train both engines on the same batches for ``steps`` steps; see the module docstring.
 
     Returns a dict with per-step ``torch_loss``, ``keras_loss``,
-    ``cross_rel_diff`` (``|keras - torch| / |torch|``), ``yardstick_rel_diff``
-    (PyTorch against itself, one ulp apart), ``input_max_abs_diff`` (largest
+    ``cross_rel_diff`` (``|keras - torch| / |torch|``), ``yardstick_rel_diffs``
+    (PyTorch against itself, one ulp apart, for each of the ``yardsticks``
+    nudged runs) and ``yardstick_rel_diff`` (the largest of them),
+    ``input_max_abs_diff`` (largest
     difference of the two pipelines' images on the [0, 1] scale), the
     learning rates, the block-by-block weight differences at the end, and the
     verdicts ``early_ok`` (float64 only) and ``within_yardstick``.
@@ -145,6 +155,8 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
         raise ConfigError(f"dtype must be float32 or float64, got {dtype!r}")
     if steps < 1:
         raise ConfigError(f"steps must be positive, got {steps}")
+    if yardstick and yardsticks < 1:
+        raise ConfigError(f"yardsticks must be at least 1, got {yardsticks}")
     import inception  # noqa: F401  (torch before tensorflow)
     import torch
 
@@ -158,11 +170,12 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
     t_engine = TorchEngine(cfgs["torch"])
     k_engine = KerasEngine(cfgs["keras"])
     torch_to_keras(t_engine.raw, k_engine.model)
-    y_engine = None
-    if yardstick:
-        y_engine = TorchEngine(cfgs["torch"])
-        y_engine.raw.load_state_dict(t_engine.raw.state_dict())
-        _nudge_torch(y_engine.raw, seed)
+    y_engines = []
+    for k in range(yardsticks if yardstick else 0):
+        e = TorchEngine(cfgs["torch"])
+        e.raw.load_state_dict(t_engine.raw.state_dict())
+        _nudge_torch(e.raw, seed + 7919 * k)
+        y_engines.append(e)
     full = math.ceil(t_engine.num_train / cfgs["torch"].batch_size)
     schedule = cfgs["torch"].replace(epochs=1)  # the one-cycle curve over `steps` steps
     std = np.asarray(IMAGENET_STD, np.float64)
@@ -171,7 +184,7 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
     start = time.perf_counter()
     while step < steps:
         tb, kb = _torch_batches(t_engine, epoch), _keras_batches(k_engine, epoch)
-        yb = _torch_batches(y_engine, epoch) if y_engine else None
+        ybs = [_torch_batches(e, epoch) for e in y_engines]
         for _ in range(min(full, steps - step)):
             xt, yt = next(tb)
             xk, yk = next(kb)
@@ -185,12 +198,15 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
             row = {"step": step, "lr": lr, "torch_loss": float(lt), "keras_loss": float(lk_sum) / float(n),
                    "input_max_abs_diff": x_diff, "labels_equal": labels_equal}
             row["cross_rel_diff"] = abs(row["keras_loss"] - row["torch_loss"]) / abs(row["torch_loss"])
-            if y_engine is not None:
-                xy, yy = next(yb)
-                y_engine.set_lr(lr)
-                _, ly, _ = y_engine.train_step(xy, yy)
-                row["yardstick_loss"] = float(ly)
-                row["yardstick_rel_diff"] = abs(float(ly) - row["torch_loss"]) / abs(row["torch_loss"])
+            if y_engines:
+                losses = []
+                for e, yb in zip(y_engines, ybs):
+                    xy, yy = next(yb)
+                    e.set_lr(lr)
+                    losses.append(float(e.train_step(xy, yy)[1]))
+                row["yardstick_losses"] = losses
+                row["yardstick_rel_diffs"] = [abs(v - row["torch_loss"]) / abs(row["torch_loss"]) for v in losses]
+                row["yardstick_rel_diff"] = max(row["yardstick_rel_diffs"])
             rows.append(row)
             if progress:
                 print(_line(row), flush=True)
@@ -202,9 +218,10 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
     k_as_torch = build_model(cfgs["torch"]).to(t_engine.dtype)
     keras_to_torch(k_engine.model, k_as_torch)
     blocks = _block_differences(t_engine.raw, k_as_torch)
-    y_blocks = _block_differences(t_engine.raw, y_engine.raw) if y_engine else {}
+    y_blocks = _block_differences(t_engine.raw, y_engines[0].raw) if y_engines else {}
     result = {
         "format": "inception-train-crosscheck-v1", "yardstick_nudge": "one ulp per weight, random sign",
+        "yardsticks": len(y_engines),
         "dtype": dtype, "steps": steps, "seed": seed, "image_size": image_size, "batch_size": batch_size,
         "variant": variant, "source_size": cfgs["torch"].crop_source_size, "data_dir": str(data_dir),
         "recipe": {k: v for k, v in cfgs["torch"].recipe().items() if k not in ("framework",)},
@@ -215,9 +232,8 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
         "block_weight_diff": blocks, "yardstick_block_weight_diff": y_blocks,
     }
     result.update(verdicts(result))
-    for e in (t_engine, k_engine, y_engine):
-        if e is not None:
-            e.close()
+    for e in (t_engine, k_engine, *y_engines):
+        e.close()
     return result
 
 
@@ -228,7 +244,7 @@ def verdicts(result: Dict) -> Dict:
       over the first :data:`EARLY_STEPS` steps is at most :data:`EARLY_TOLERANCE`;
     * ``within_yardstick``: at every step the cross-framework difference is at
       most :data:`CROSS_TOLERANCE` times the yardstick's *envelope*, the largest
-      yardstick difference so far (floored at :data:`ROUNDING_FLOOR` machine
+      yardstick difference so far, over the steps and the nudged runs (floored at :data:`ROUNDING_FLOOR` machine
       epsilons). The envelope measures how far rounding alone has pushed two
       runs apart by that step; a single step's difference can fall far below it
       by chance, when two diverging loss curves happen to cross.
@@ -282,8 +298,9 @@ def summary(result: Dict) -> str:
                      f"{'yes' if result['early_ok'] else 'NO'}")
     if "within_yardstick" in result:
         bad = result["steps_beyond_yardstick"]
+        k = result.get("yardsticks", 1)
         lines.append(f"every step within {CROSS_TOLERANCE:g}x the yardstick (one engine against itself, "
-                     f"one ulp apart; its largest difference so far): "
+                     f"one ulp apart{f', {k} runs' if k > 1 else ''}; its largest so far): "
                      f"{'yes' if not bad else 'NO, at steps ' + ', '.join(map(str, bad[:10]))}")
         raw = result["steps_beyond_raw_yardstick"]
         lines.append(f"steps beyond {CROSS_TOLERANCE:g}x the same step's yardstick: "
@@ -306,7 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", default="bn", choices=("bn", "paper"))
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     p.add_argument("--cache-dir", metavar="DIR", help="decoded-image cache (default data/cache)")
-    p.add_argument("--no-yardstick", action="store_true", help="skip the PyTorch-against-itself run")
+    p.add_argument("--yardsticks", type=int, default=YARDSTICKS,
+                   help=f"nudged PyTorch runs behind the yardstick (default {YARDSTICKS})")
+    p.add_argument("--no-yardstick", action="store_true", help="skip the PyTorch-against-itself runs")
     p.add_argument("--out", metavar="FILE", help="write the result as JSON")
     return p
 
@@ -317,7 +336,8 @@ def main(argv=None) -> int:
 
     try:
         result = crosscheck(args.data_dir, args.steps, args.seed, args.image_size, args.batch_size, args.variant,
-                            args.dtype, args.source_size, args.cache_dir, yardstick=not args.no_yardstick)
+                            args.dtype, args.source_size, args.cache_dir, yardstick=not args.no_yardstick,
+                            yardsticks=args.yardsticks)
     except user_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -100,8 +100,8 @@ def crosscheck_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> D
             f"main losses agree to {q['ch7_cc_f64_early']} over the first {EARLY_STEPS} steps, where rounding in "
             f"double precision has had no room to grow; after that their difference stays within "
             f"{CROSS_TOLERANCE:g}x of the yardstick (the largest gap the yardstick has reached by that step) at "
-            f"{q['ch7_cc_f64_within']}. The two pipelines' "
-            f"images differ by at most {_sci(max(c['max_input_abs_diff'] for c in everything))} on the 0-1 scale, "
+            f"{q['ch7_cc_f64_within']}. The two pipelines' float64 images differ by at most "
+            f"{_sci(max(c['max_input_abs_diff'] for (_, d), c in checks.items() if d == 'float64'))} on the 0-1 scale, "
             + ("and every batch has the same labels in both" if same else "but some batches differ in their labels"))
     else:
         q["ch7_cc_f64_sentence"] = "No float64 check is recorded yet"

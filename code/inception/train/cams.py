@@ -108,27 +108,15 @@ def compute_cams(run_dir: PathLike, data_dir: Optional[PathLike] = None, out_jso
     """
     from ..cam import keras_cam, torch_cam
     from ..data.layout import decode_resized, scan
-    from .evaluate import _checkpoint
+    from .evaluate import _Checkpoint
 
     run_dir = Path(run_dir)
     preds = _read_json(run_dir / "predictions.json")
     if preds is None:
         raise FileNotFoundError(f"{run_dir / 'predictions.json'} is missing: the run has not finished")
-    path = _checkpoint(run_dir)
-    if path.suffix == ".pt":
-        from .torch_engine import load_checkpoint_model
-
-        model, cfg = load_checkpoint_model(path)
-        size = cfg.test_size
-    else:
-        import h5py
-
-        from .config import TrainConfig
-        from .keras_engine import load_checkpoint_model
-
-        with h5py.File(path, "r") as f:
-            size = TrainConfig.from_dict(json.loads(f.attrs["meta"])["config"]).test_size
-        model, cfg = load_checkpoint_model(path, image_size=size)  # a Keras model's input size is fixed
+    ckpt = _Checkpoint(run_dir)  # the one place a run's checkpoint is read, as the evaluation reads it
+    cfg, size = ckpt.cfg, ckpt.cfg.test_size
+    model = ckpt.model(size)  # a Keras model is rebuilt at the evaluation size
     root = _image_root(data_dir, cfg)
     by_stem = scan(root, require_all_classes=False).by_stem()
     chosen = select_cam_images(preds, n_correct, n_wrong)

@@ -78,6 +78,15 @@ class _Checkpoint:
             raise ConfigError(f"checkpoint {self.path} is unreadable or not this trainer's "
                               f"({type(exc).__name__}: {exc})") from None
 
+    def model(self, image_size: int):
+        """The trained model for square inputs of ``image_size``: the PyTorch model as
+        loaded (any size), or the Keras model rebuilt at that size."""
+        if self._torch_model is not None:
+            return self._torch_model
+        from .keras_engine import load_checkpoint_model
+
+        return load_checkpoint_model(self.path, image_size=image_size)[0]
+
     def predictor(self, image_size: int):
         """A function from a normalised NCHW float32 batch (torch) to main-head logits (NumPy)."""
         if self._torch_model is not None:
@@ -91,9 +100,7 @@ class _Checkpoint:
                 return (out[0] if isinstance(out, tuple) else out).float().numpy()
 
             return predict
-        from .keras_engine import load_checkpoint_model
-
-        model, _ = load_checkpoint_model(self.path, image_size=image_size)
+        model = self.model(image_size)
 
         def predict(x):
             out = model(np.ascontiguousarray(x.permute(0, 2, 3, 1).numpy()), training=False)

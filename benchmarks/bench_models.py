@@ -77,8 +77,22 @@ FORMAT = "inception-benchmark-models-v2"
 
 
 # ---------------------------------------------------------------------------
-# machinery shared with keras_probe.py
+# machinery shared with keras_probe.py and keras_fused_bn.py
 # ---------------------------------------------------------------------------
+
+
+def probe_parser(doc: str, record: str, rounds: int) -> argparse.ArgumentParser:
+    """The command line every probe script shares: size, batch, threads, steps and
+    rounds of the side-by-side timing, and where its record goes
+    (``data/benchmarks/<record>`` by default)."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--image-size", type=int, default=128)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--steps", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=rounds)
+    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "benchmarks" / record)
+    return p
 
 
 def set_threads(n: int) -> None:

@@ -15,7 +15,6 @@ times both in interleaved rounds.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import inception  # noqa: E402,F401
 
-from bench_models import Timed, engine_config, set_threads, time_interleaved  # noqa: E402
+from bench_models import Timed, engine_config, probe_parser, set_threads, time_interleaved  # noqa: E402
 
 
 def fused_call(original):
@@ -53,15 +52,7 @@ def fused_call(original):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--image-size", type=int, default=128)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--steps", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "benchmarks"
-                   / "keras_fused_bn.json")
-    a = p.parse_args(argv)
+    a = probe_parser(__doc__, "keras_fused_bn.json", rounds=2).parse_args(argv)
     set_threads(a.threads)
     import numpy as np
     import tensorflow as tf

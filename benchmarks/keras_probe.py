@@ -10,7 +10,6 @@ by its pipeline, and both engines' forward passes alone.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -24,18 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import inception  # noqa: E402,F401  (Triton before TensorFlow)
 import torch  # noqa: E402
 
-from bench_models import Timed, engine_config, time_interleaved, set_threads  # noqa: E402
+from bench_models import Timed, engine_config, probe_parser, set_threads, time_interleaved  # noqa: E402
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--image-size", type=int, default=128)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--steps", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=3)
+    p = probe_parser(__doc__, "keras_probe.json", rounds=3)
     p.add_argument("--no-jit", action="store_true")
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "benchmarks" / "keras_probe.json")
     a = p.parse_args(argv)
     set_threads(a.threads)
     import numpy as np

@@ -317,7 +317,7 @@ def _model_min_size(model: str, aux_logits: bool, **kw) -> int:
 def recipe_mismatches(saved: Dict[str, Any], current: "TrainConfig") -> List[str]:
     """``"field: checkpoint X, now Y"`` for every recipe field that differs."""
     now = current.recipe()
-    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
     out = []
     for k in sorted(set(now) | {k for k in saved if k not in SESSION_FIELDS}):
         a, b = saved.get(k, "<absent>"), now.get(k, "<absent>")

@@ -306,6 +306,31 @@ def test_crosschecks_are_read_tabled_and_drawn(tmp_path):
     assert R.plot_crosscheck({}) is None
 
 
+def test_branch_flips_are_read_counted_and_drawn(tmp_path):
+    # a float64 check whose difference jumps 1000x at step 5, the yardstick smooth
+    check = make_crosscheck("float64", 3, steps=8, grow=2.0)
+    del check["steps_beyond_yardstick"]  # judged from the rows
+    for r in check["rows"]:
+        r["yardstick_rel_diff"] = 1e-15 * 2.0 ** r["step"]
+        r["cross_rel_diff"] = r["yardstick_rel_diff"] * (1000.0 if r["step"] >= 5 else 2.0)
+        r["flips"] = {"maxpool": {"inception4e": 3} if r["step"] == 4 else {}, "relu": {"conv2": 1}}
+        r["yardstick_flips"] = {"maxpool": {}, "relu": {"conv2": 1} if r["step"] == 1 else {}}
+    d = tmp_path / "cc" / "flips"
+    d.mkdir(parents=True)
+    (d / "seed3-float64.json").write_text(json.dumps(check))
+    assert R.load_branch_flips(tmp_path / "cc" / "flips") == {(3, "float64"): check}
+    assert R.load_branch_flips(tmp_path / "none") == {}
+    q = R.flip_numbers({}, {(3, "float64"): check})  # without the ordinary check, the counted one is judged
+    assert q["ch7_fl_seed"] == "3" and q["ch7_fl_worst_step"] == "5" and q["ch7_fl_worst_ratio"] == "1000"
+    assert q["ch7_fl_beyond"] == "3 of 8"  # steps 5, 6 and 7
+    s = q["ch7_fl_sentence"]
+    assert "3 max-pool outputs and 5 ReLUs" in s and "switched 0 and 1" in s and "conv2 and inception4e" in s
+    assert set(R.flip_numbers({}, {})) == set(q)
+    fig = R.plot_branch_flips(check)
+    assert len(fig.axes) == 2 and fig.axes[1].get_yscale() == "log" and len(fig.axes[1].lines) == 4
+    assert R.plot_branch_flips(make_crosscheck("float64")) is None
+
+
 def test_command_line_repeats_the_recipe():
     from inception.train.config import config_from_args
 
@@ -490,7 +515,7 @@ def glued_values(path):
 
 def test_chapter_numbers_come_from_the_committed_records():
     glued = glued_values(CHAPTER)
-    expected = R.quoted_numbers(R.load_runs(), R.find_images(), R.load_crosschecks())
+    expected = R.quoted_numbers(R.load_runs(), R.find_images(), R.load_crosschecks(), R.load_branch_flips())
     missing = sorted(set(expected) - set(glued))
     assert not missing, f"chapter 7 does not glue {missing}; re-execute it"
     stale = {k: (glued[k], repr(v)) for k, v in expected.items() if glued[k] != repr(v)}

@@ -200,7 +200,7 @@ def test_crosscheck_on_synthetic_images(syn, tmp_path, capsys):
     out = tmp_path / "cc.json"
     rc = main(["--data-dir", str(syn / "data"), "--cache-dir", str(syn / "cache"), "--steps", "3", "--seed", "1",
                "--image-size", "32", "--source-size", "48", "--batch-size", "8", "--dtype", "float64",
-               "--yardsticks", "2", "--out", str(out)])
+               "--yardsticks", "2", "--flips", "--out", str(out)])
     import json
 
     r = json.loads(out.read_text())
@@ -214,7 +214,48 @@ def test_crosscheck_on_synthetic_images(syn, tmp_path, capsys):
     for row in r["rows"][1:]:
         ds = row["yardstick_rel_diffs"]
         assert len(ds) == 2 and len(set(ds)) > 1 and row["yardstick_rel_diff"] == max(ds)
-    assert "step   2" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "step   2" in printed and "first step where the two engines take different branches" in printed
+    # branch flips are counted at every step, for the engines and for the yardstick
+    for row in r["rows"]:
+        for key in ("flips", "yardstick_flips"):
+            assert set(row[key]) == {"relu", "maxpool"}
+            assert all(isinstance(n, int) and n > 0 for kind in row[key].values() for n in kind.values())
+    assert r["rows"][0]["flips"] == {"relu": {}, "maxpool": {}}  # the same weights before the first step
+
+
+def test_branch_flips_count_relus_and_max_pools_that_switch():
+    import copy
+    from collections import OrderedDict
+
+    import torch
+
+    from inception.torch.googlenet import ConvUnit
+    from inception.train.crosscheck import branch_flips, first_flips
+
+    torch.manual_seed(0)
+    a = torch.nn.Sequential(OrderedDict(conv1=ConvUnit(3, 4, 3, padding=1), pool1=torch.nn.MaxPool2d(2),
+                                        conv2=ConvUnit(4, 4, 1))).double()
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    stats = a.conv1.bn.running_mean.clone()
+    assert branch_flips(a, copy.deepcopy(a), x) == {"relu": {}, "maxpool": {}}
+    assert torch.equal(a.conv1.bn.running_mean, stats)  # the networks are traced on copies
+    # a positive scale of a conv's weights is undone by its batch norm: no branch changes
+    b = copy.deepcopy(a)
+    with torch.no_grad():
+        b.conv2.conv.weight.mul_(3.0)
+    assert branch_flips(a, b, x) == {"relu": {}, "maxpool": {}}
+    # one channel of conv1 negated: its ReLUs switch, so do the pool's argmaxes and conv2's ReLUs downstream
+    with torch.no_grad():
+        b.conv1.conv.weight[1].neg_()
+    f = branch_flips(a, b, x)
+    assert 0 < f["relu"]["conv1"] <= 2 * 8 * 8  # one channel of two images
+    assert 0 < f["maxpool"]["pool1"] <= 2 * 4 * 4
+    assert f["relu"].get("conv2", 0) > 0
+    rows = [{"step": 0, "flips": {"relu": {}, "maxpool": {}}}, {"step": 1, "flips": f}]
+    assert first_flips(rows) == {"step": 1, "kind": "maxpool", "blocks": ["pool1"]}
+    assert first_flips(rows, kind="relu")["blocks"][0] in ("conv1", "conv2")
+    assert first_flips(rows, "yardstick_flips") is None
 
 
 # ----------------------------------------------------------------------

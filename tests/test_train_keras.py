@@ -147,8 +147,10 @@ def test_same_step_as_torch(syn):
     from inception.torch import googlenet
     from inception.train.torch_engine import TorchEngine
 
+    # float64: in float32 the two engines' sums round differently enough (about 1e-3 of the
+    # movement after two steps, depending on the thread count) to blur the comparison
     kw = dict(variant="paper", image_size=80, dropout=0.0, aux_dropout=0.0, augment=False, lr=1e-3,
-              label_smoothing=0.1, optimizer="sgd", weight_decay=5e-4, deterministic=False)
+              label_smoothing=0.1, optimizer="sgd", weight_decay=5e-4, deterministic=False, precision="fp64")
     t = TorchEngine(config(syn, syn / "unused", framework="torch", **kw).validated())
     k = KerasEngine(config(syn, syn / "unused", **kw).validated())
     torch_to_keras(t.raw, k.model)
@@ -158,10 +160,10 @@ def test_same_step_as_torch(syn):
     for _ in range(2):
         lt = t.train_step(x, y)[0].item()
         s = [float(v) for v in k._train_step(xk, y.numpy())]
-        assert s[0] / s[3] == pytest.approx(lt, rel=1e-5)
-    back = googlenet("paper", 21, input_size=80, dropout=0.0, aux_dropout=0.0)
+        assert s[0] / s[3] == pytest.approx(lt, rel=1e-12)
+    back = googlenet("paper", 21, input_size=80, dropout=0.0, aux_dropout=0.0).double()
     keras_to_torch(k.model, back)
     a, b = t.raw.state_dict(), back.state_dict()
     moved = max(float((a[n] - w0[n]).abs().max()) for n in a)
     differ = max(float((a[n] - b[n]).abs().max()) for n in a)
-    assert moved > 1e-3 and differ < 1e-3 * moved, (differ, moved)
+    assert moved > 1e-3 and differ < 1e-9 * moved, (differ, moved)

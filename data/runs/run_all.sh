@@ -75,14 +75,16 @@ sweep() {  # sweep NAME: a finished run at EVAL_SIZES, and its class activation 
 # records: torch-bn128-seed0, keras-bn128-seed0, torch-bn128-seed1,
 # torch-bn128-noaux-seed0.
 # The queue is one function, read whole before it starts: editing this file
-# while a queue runs changes only the next queue.
+# while a queue runs changes only the next queue. A run that fails stops its
+# queue (the next run would otherwise start on a broken setup, and the failed
+# one would be skipped silently); fix it and re-run the script to continue.
 queue() {
 mkdir -p runs
-run torch-crop256-seed0 --framework torch --seed 0
-run keras-crop256-seed0 --framework keras --seed 0
-run torch-crop256-seed1 --framework torch --seed 1
-run keras-crop256-seed1 --framework keras --seed 1
-run torch-crop256-noaux-seed0 --framework torch --seed 0 --no-aux-logits
+run torch-crop256-seed0 --framework torch --seed 0 || return 1
+run keras-crop256-seed0 --framework keras --seed 0 || return 1
+run torch-crop256-seed1 --framework torch --seed 1 || return 1
+run keras-crop256-seed1 --framework keras --seed 1 || return 1
+run torch-crop256-noaux-seed0 --framework torch --seed 0 --no-aux-logits || return 1
 }
 queue
-exit
+exit $?

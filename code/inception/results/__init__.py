@@ -28,7 +28,8 @@ where a run has not finished or the images are not on the machine.
   :func:`misclassified`, :func:`resolution_rows` (the test-size sweep, an
   analysis).
 * The training cross-check of the two engines: :func:`load_crosschecks`,
-  :func:`crosscheck_rows`, :func:`plot_crosscheck`.
+  :func:`crosscheck_rows`, :func:`plot_crosscheck`; where it jumps:
+  :func:`load_branch_flips`, :func:`plot_branch_flips`, :func:`flip_numbers`.
 * Why the slides' run fell short, from our learning curve:
   :func:`first_epoch_reaching`, :func:`slides_explanation`.
 * Figures (matplotlib, not displayed; show them with
@@ -108,6 +109,7 @@ __all__ = [
     "figure_run",
     "default_crosscheck_dir",
     "load_crosschecks",
+    "load_branch_flips",
     "run_rows",
     "RUN_FORMATS",
     "SPREAD_FORMATS",
@@ -123,6 +125,8 @@ __all__ = [
     "crosscheck_rows",
     "crosscheck_numbers",
     "plot_crosscheck",
+    "plot_branch_flips",
+    "flip_numbers",
     "SUMMARY_FORMATS",
     "NO_IMAGES",
     "MAIN_RUN",

@@ -79,6 +79,49 @@ def plot_crosscheck(checks: Mapping[Any, Mapping[str, Any]]):
     return fig
 
 
+def plot_branch_flips(check: Mapping[str, Any]):
+    """Where a cross-check's difference jumps: above, the relative difference
+    of the main loss, PyTorch against Keras (solid) and the yardstick (dashed);
+    below, on the same steps, how many ReLUs and max-pool outputs take a
+    different branch in the two networks on that step's batch (a cross-check
+    run with ``--flips``). ``None`` without such counts."""
+    rows = check.get("rows", []) if check else []
+    if not rows or "flips" not in rows[0]:
+        return None
+    fig = _figure((10, 5.6))
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1]})
+    steps = [r["step"] for r in rows]
+    floor = 1e-17
+    top.plot(steps, [max(r["cross_rel_diff"], floor) for r in rows], "-", color="#1f77b4", lw=1.4,
+             label="PyTorch vs Keras")
+    if "yardstick_rel_diff" in rows[0]:
+        top.plot(steps, [max(r["yardstick_rel_diff"], floor) for r in rows], "--", color="#1f77b4", lw=1.0,
+                 label="PyTorch vs PyTorch, one ulp apart")
+    top.set_yscale("log")
+    top.set_ylabel("relative difference\nof the main loss")
+    top.set_title(f"seed {check.get('seed')}, {check.get('dtype')}", fontsize=10)
+    top.grid(alpha=0.3)
+    top.legend(fontsize=8, loc="lower right")
+    colors = {"maxpool": "#2ca02c", "relu": "#9467bd"}
+    names = {"maxpool": "max-pool outputs", "relu": "ReLUs"}
+    for kind in ("maxpool", "relu"):
+        for key, style, who in (("flips", "-", "PyTorch vs Keras"), ("yardstick_flips", "--", "yardstick")):
+            if key not in rows[0]:
+                continue
+            # zero is drawn at 0.5, below the first count of one
+            counts = [max(sum(r[key][kind].values()), 0.5) for r in rows]
+            bottom.plot(steps, counts, style, color=colors[kind], lw=1.4 if key == "flips" else 1.0,
+                        label=f"{names[kind]}, {who}")
+    bottom.set_yscale("log")
+    bottom.set_ylim(0.4, None)
+    bottom.set_ylabel("branches switched\non the step's batch")
+    bottom.set_xlabel("training step")
+    bottom.grid(alpha=0.3)
+    bottom.legend(fontsize=8, loc="lower right", ncol=2)
+    fig.tight_layout()
+    return fig
+
+
 # --------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from .tables import (
     top_confusions,
 )
 
-__all__ = ["quoted_numbers", "crosscheck_numbers"]
+__all__ = ["quoted_numbers", "crosscheck_numbers", "flip_numbers"]
 
 
 # --------------------------------------------------------------------------
@@ -122,8 +122,62 @@ def crosscheck_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> D
     return q
 
 
+def _flip_total(rows, key: str, kind: str, upto: int) -> int:
+    return sum(sum(r[key][kind].values()) for r in rows[:upto] if key in r)
+
+
+def flip_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]],
+                 flips: Mapping[Tuple[int, str], Mapping[str, Any]]) -> Dict[str, str]:
+    """Chapter 7's numbers on where a float64 cross-check's difference jumps:
+    from the branch counts (``flips``, :func:`~.records.load_branch_flips`)
+    of the float64 seed whose ordinary check (in ``checks``) strays furthest
+    beyond the yardstick."""
+    from ..train.crosscheck import CROSS_TOLERANCE, verdicts
+
+    q = {"ch7_fl_seed": "n/a", "ch7_fl_worst_step": "n/a", "ch7_fl_worst_ratio": "n/a",
+         "ch7_fl_beyond": "n/a"}
+    counted = [k for k in flips if k[1] == "float64"]
+    if not counted:
+        q["ch7_fl_sentence"] = "No count of switched branches is recorded yet"
+        return q
+
+    def worst(check):
+        env = check.get("yardstick_envelope") or verdicts(check)["yardstick_envelope"]
+        ratios = [r["cross_rel_diff"] / e for r, e in zip(check["rows"], env)]
+        i = int(np.argmax(ratios))
+        return ratios[i], check["rows"][i]["step"]
+
+    key = max(counted, key=lambda k: worst(checks.get(k, flips[k]))[0])
+    main = checks.get(key, flips[key])
+    ratio, step = worst(main)
+    beyond = main.get("steps_beyond_yardstick")
+    if beyond is None:
+        beyond = verdicts(main)["steps_beyond_yardstick"]
+    rows = flips[key]["rows"]
+    q.update({"ch7_fl_seed": str(key[0]), "ch7_fl_worst_step": str(step), "ch7_fl_worst_ratio": f"{ratio:.0f}",
+              "ch7_fl_beyond": f"{len(beyond)} of {main['steps']}"})
+    # the branches switched on the batches before the worst step, whose gradients made it
+    c_pool, c_relu = _flip_total(rows, "flips", "maxpool", step), _flip_total(rows, "flips", "relu", step)
+    y_pool = _flip_total(rows, "yardstick_flips", "maxpool", step)
+    y_relu = _flip_total(rows, "yardstick_flips", "relu", step)
+    deep = {}
+    for r in rows[:step]:
+        for kind in ("maxpool", "relu"):
+            for blk, n in r["flips"][kind].items():
+                deep[blk] = deep.get(blk, 0) + n
+    top = sorted(deep, key=deep.get, reverse=True)[:3]
+    q["ch7_fl_sentence"] = (
+        f"Seed {key[0]} in float64 is the exception: its difference is more than {CROSS_TOLERANCE:g}x the "
+        f"yardstick's envelope at {q['ch7_fl_beyond']} steps, {q['ch7_fl_worst_ratio']}x at step {step}. "
+        f"On the batches of the {step} steps before that one, the two engines' networks switched "
+        f"{c_pool} max-pool outputs and {c_relu} ReLUs to the other branch (most in "
+        f"{_and(top) if top else 'no block'}); the yardstick's runs switched {y_pool} and {y_relu}")
+    return q
+
+
 def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None,
-                   checks: Optional[Mapping[Tuple[int, str], Mapping[str, Any]]] = None) -> Dict[str, str]:
+                   checks: Optional[Mapping[Tuple[int, str], Mapping[str, Any]]] = None,
+                   flips: Optional[Mapping[Tuple[int, str], Mapping[str, Any]]] = None) -> Dict[str, str]:
     """Every number chapter 7 quotes in its prose, as the text shown: glue
     name -> text. The names are the same whatever has been recorded; a value
     that needs a run (or a cross-check) that is not recorded reads ``"n/a"``,
@@ -257,4 +311,5 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None,
         q["ch7_sweep_val_best"] = "n/a"
     q["ch7_sweep_sizes"] = _and([str(x) for x in EVAL_SIZES])
     q.update(crosscheck_numbers(checks or {}))
+    q.update(flip_numbers(checks or {}, flips or {}))
     return q

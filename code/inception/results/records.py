@@ -403,6 +403,13 @@ def load_crosschecks(root: Optional[PathLike] = None) -> Dict[Tuple[int, str], D
     return {k: found[k] for k in sorted(found, key=lambda k: (k[0], k[1] != "float64"))}
 
 
+def load_branch_flips(root: Optional[PathLike] = None) -> Dict[Tuple[int, str], Dict[str, Any]]:
+    """Cross-checks run with ``--flips`` (branch counts at every step), under
+    ``root`` (default ``data/crosscheck/flips``), as :func:`load_crosschecks`
+    reads them: ``{(seed, dtype): result}``."""
+    return load_crosschecks(Path(root) if root is not None else default_crosscheck_dir() / "flips")
+
+
 # --------------------------------------------------------------------------
 # The data set
 # --------------------------------------------------------------------------

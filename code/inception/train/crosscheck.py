@@ -26,7 +26,15 @@ What it does:
    float64``), and beyond that the fair question is whether the two engines
    stay as close as the same engine does to itself;
 5. after the last step, compares the two models' weights block by block, to
-   say where a difference comes from.
+   say where a difference comes from;
+6. with ``--flips``, counts at every step where the two engines' networks
+   take different *branches* on the step's batch (:func:`branch_flips`): a
+   ReLU that is on in one and off in the other, or a max pool whose largest
+   input is a different pixel. These are the places where a tiny difference
+   of weights becomes a jump in the gradient: the gradient of the loss is
+   discontinuous there, so the usual smooth growth of rounding differences
+   is interrupted by steps. The same is counted for the first yardstick run,
+   for comparison.
 
 It prints one line per step and a verdict, and writes everything to ``--out``
 as JSON.
@@ -48,8 +56,8 @@ import numpy as np
 from .config import ConfigError, TrainConfig
 from .schedules import lr_at
 
-__all__ = ["crosscheck", "verdicts", "summary", "main", "CROSS_TOLERANCE", "EARLY_STEPS", "EARLY_TOLERANCE",
-           "YARDSTICKS"]
+__all__ = ["crosscheck", "verdicts", "summary", "main", "branch_flips", "first_flips", "CROSS_TOLERANCE",
+           "EARLY_STEPS", "EARLY_TOLERANCE", "YARDSTICKS"]
 
 #: Float64: the largest relative difference of the main loss over the first
 #: :data:`EARLY_STEPS` steps.
@@ -139,7 +147,8 @@ def _block_differences(torch_model, other) -> Dict[str, float]:
 
 def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 128, batch_size: int = 32,
                variant: str = "bn", dtype: str = "float64", source_size: Optional[int] = 256,
-               cache_dir=None, yardstick: bool = True, progress: bool = True, yardsticks: int = YARDSTICKS) -> Dict:
+               cache_dir=None, yardstick: bool = True, progress: bool = True, yardsticks: int = YARDSTICKS,
+               flips: bool = False) -> Dict:
     """Train both engines on the same batches for ``steps`` steps; see the module docstring.
 
     Returns a dict with per-step ``torch_loss``, ``keras_loss``,
@@ -149,7 +158,10 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
     ``input_max_abs_diff`` (largest
     difference of the two pipelines' images on the [0, 1] scale), the
     learning rates, the block-by-block weight differences at the end, and the
-    verdicts ``early_ok`` (float64 only) and ``within_yardstick``.
+    verdicts ``early_ok`` (float64 only) and ``within_yardstick``. With
+    ``flips``, each row also holds ``flips`` (:func:`branch_flips` of the two
+    engines' networks on the step's batch, before the step) and
+    ``yardstick_flips`` (the same for the first yardstick run).
     """
     if dtype not in ("float32", "float64"):
         raise ConfigError(f"dtype must be float32 or float64, got {dtype!r}")
@@ -179,6 +191,7 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
     full = math.ceil(t_engine.num_train / cfgs["torch"].batch_size)
     schedule = cfgs["torch"].replace(epochs=1)  # the one-cycle curve over `steps` steps
     std = np.asarray(IMAGENET_STD, np.float64)
+    k_as_torch = build_model(cfgs["torch"]).to(t_engine.dtype)  # Keras' weights, read into a PyTorch model
     rows: List[Dict] = []
     step, epoch = 0, 0
     start = time.perf_counter()
@@ -191,6 +204,12 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
             lr = lr_at(step, steps, schedule)
             x_diff = float(np.max(np.abs(xt.double().numpy().transpose(0, 2, 3, 1) - xk.numpy()) * std))
             labels_equal = bool(np.array_equal(yt.numpy(), yk.numpy()))
+            flip_row = {}
+            if flips:
+                keras_to_torch(k_engine.model, k_as_torch)
+                flip_row["flips"] = branch_flips(t_engine.raw, k_as_torch, xt)
+                if y_engines:
+                    flip_row["yardstick_flips"] = branch_flips(t_engine.raw, y_engines[0].raw, xt)
             t_engine.set_lr(lr)
             k_engine.set_lr(lr)
             _, lt, _ = t_engine.train_step(xt, yt)
@@ -198,6 +217,7 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
             row = {"step": step, "lr": lr, "torch_loss": float(lt), "keras_loss": float(lk_sum) / float(n),
                    "input_max_abs_diff": x_diff, "labels_equal": labels_equal}
             row["cross_rel_diff"] = abs(row["keras_loss"] - row["torch_loss"]) / abs(row["torch_loss"])
+            row.update(flip_row)
             if y_engines:
                 losses = []
                 for e, yb in zip(y_engines, ybs):
@@ -215,7 +235,6 @@ def crosscheck(data_dir=None, steps: int = 50, seed: int = 0, image_size: int = 
     seconds = time.perf_counter() - start
 
     # where do the weights differ? Keras' weights in a PyTorch model, block by block
-    k_as_torch = build_model(cfgs["torch"]).to(t_engine.dtype)
     keras_to_torch(k_engine.model, k_as_torch)
     blocks = _block_differences(t_engine.raw, k_as_torch)
     y_blocks = _block_differences(t_engine.raw, y_engines[0].raw) if y_engines else {}
@@ -307,7 +326,83 @@ def summary(result: Dict) -> str:
                      f"{', '.join(map(str, raw)) if raw else 'none'}")
         lines.append("weights after the last step, relative difference by block (cross / yardstick): " + ", ".join(
             f"{b['block']} {b['cross']:.1e}/{(b['yardstick'] or 0):.1e}" for b in result["blocks_by_excess"]))
+    for key, who in (("flips", "the two engines"), ("yardstick_flips", "the yardstick's runs")):
+        first = first_flips(result["rows"], key)
+        if first is not None:
+            lines.append(f"first step where {who} take different branches: " + (
+                "none" if first["step"] is None else
+                f"{first['step']} ({first['kind']} in {', '.join(first['blocks'])})"))
     return "\n".join(lines)
+
+
+def first_flips(rows: List[Dict], key: str = "flips", kind: Optional[str] = None) -> Optional[Dict]:
+    """The first step whose :func:`branch_flips` count (``key``: ``flips`` or
+    ``yardstick_flips``; ``kind``: ``relu``, ``maxpool`` or either) is not
+    zero: ``{"step", "kind", "blocks"}``, with ``step`` None if there is none;
+    None if the rows hold no counts."""
+    if not any(key in r for r in rows):
+        return None
+    for r in rows:
+        for k in ([kind] if kind else ["maxpool", "relu"]):
+            blocks = r.get(key, {}).get(k)
+            if blocks:
+                return {"step": r["step"], "kind": k, "blocks": sorted(blocks, key=blocks.get, reverse=True)}
+    return {"step": None, "kind": kind, "blocks": []}
+
+
+def branch_flips(model_a, model_b, x) -> Dict[str, Dict[str, int]]:
+    """Where two PyTorch networks of the same architecture take different
+    branches on the batch ``x``, in training mode (batch statistics), as the
+    training step's forward pass does:
+
+    * ``relu``: activations of a convolution unit that are positive in one
+      network and not in the other;
+    * ``maxpool``: outputs of a max pool whose largest input is a different
+      position in the two (the same argmax rule applied to both inputs, so
+      only a change of the inputs counts, not a tie-breaking convention).
+
+    Returns ``{"relu": {block: count}, "maxpool": {block: count}}``, blocks
+    named as in :func:`_block_differences`. The models are copied first
+    (their batch-norm running statistics do not move) and run in the same
+    memory format, so that equal weights give equal counts of zero.
+    """
+    import copy
+
+    import torch
+    import torch.nn.functional as F
+
+    from ..torch.googlenet import ConvUnit
+
+    x = x.contiguous()
+
+    def trace(model) -> Dict[str, "torch.Tensor"]:
+        # one memory format for both: channels-last and contiguous convolutions round differently
+        model = copy.deepcopy(model).train().to(memory_format=torch.contiguous_format)
+        seen, hooks = {}, []
+        for name, m in model.named_modules():
+            if isinstance(m, ConvUnit):
+                hooks.append(m.register_forward_hook(
+                    lambda mod, inp, out, n=name: seen.__setitem__(("relu", n), out.detach() > 0)))
+            elif isinstance(m, torch.nn.MaxPool2d):
+                def pool(mod, inp, out, n=name):
+                    seen[("maxpool", n)] = F.max_pool2d(inp[0].detach(), mod.kernel_size, mod.stride, mod.padding,
+                                                        mod.dilation, ceil_mode=mod.ceil_mode,
+                                                        return_indices=True)[1]
+                hooks.append(m.register_forward_hook(pool))
+        with torch.no_grad():
+            model(x)
+        for h in hooks:
+            h.remove()
+        return seen
+
+    a, b = trace(model_a), trace(model_b)
+    out: Dict[str, Dict[str, int]] = {"relu": {}, "maxpool": {}}
+    for (kind, name), v in a.items():
+        n = int((v != b[(kind, name)]).sum())
+        if n:
+            blk = _block(name)
+            out[kind][blk] = out[kind].get(blk, 0) + n
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -326,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yardsticks", type=int, default=YARDSTICKS,
                    help=f"nudged PyTorch runs behind the yardstick (default {YARDSTICKS})")
     p.add_argument("--no-yardstick", action="store_true", help="skip the PyTorch-against-itself runs")
+    p.add_argument("--flips", action="store_true",
+                   help="count, at every step, the ReLUs and max pools where the networks take different branches")
     p.add_argument("--out", metavar="FILE", help="write the result as JSON")
     return p
 
@@ -337,7 +434,7 @@ def main(argv=None) -> int:
     try:
         result = crosscheck(args.data_dir, args.steps, args.seed, args.image_size, args.batch_size, args.variant,
                             args.dtype, args.source_size, args.cache_dir, yardstick=not args.no_yardstick,
-                            yardsticks=args.yardsticks)
+                            yardsticks=args.yardsticks, flips=args.flips)
     except user_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

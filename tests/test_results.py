@@ -324,7 +324,9 @@ def test_branch_flips_are_read_counted_and_drawn(tmp_path):
     assert q["ch7_fl_seed"] == "3" and q["ch7_fl_worst_step"] == "5" and q["ch7_fl_worst_ratio"] == "1000"
     assert q["ch7_fl_beyond"] == "3 of 8"  # steps 5, 6 and 7
     s = q["ch7_fl_sentence"]
-    assert "3 max-pool outputs and 5 ReLUs" in s and "switched 0 and 1" in s and "conv2 and inception4e" in s
+    # the steps counted: since the last one (step 1) on which the engines switched no more than the yardstick
+    assert q["ch7_fl_window"] == "steps 2 to 4"
+    assert "3 max-pool outputs and 3 ReLUs" in s and "switched 0 and 0" in s and "conv2 and inception4e" in s
     assert set(R.flip_numbers({}, {})) == set(q)
     fig = R.plot_branch_flips(check)
     assert len(fig.axes) == 2 and fig.axes[1].get_yscale() == "log" and len(fig.axes[1].lines) == 4

@@ -122,10 +122,6 @@ def crosscheck_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> D
     return q
 
 
-def _flip_total(rows, key: str, kind: str, upto: int) -> int:
-    return sum(sum(r[key][kind].values()) for r in rows[:upto] if key in r)
-
-
 def flip_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]],
                  flips: Mapping[Tuple[int, str], Mapping[str, Any]]) -> Dict[str, str]:
     """Chapter 7's numbers on where a float64 cross-check's difference jumps:
@@ -135,7 +131,7 @@ def flip_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]],
     from ..train.crosscheck import CROSS_TOLERANCE, verdicts
 
     q = {"ch7_fl_seed": "n/a", "ch7_fl_worst_step": "n/a", "ch7_fl_worst_ratio": "n/a",
-         "ch7_fl_beyond": "n/a"}
+         "ch7_fl_beyond": "n/a", "ch7_fl_window": "n/a"}
     counted = [k for k in flips if k[1] == "float64"]
     if not counted:
         q["ch7_fl_sentence"] = "No count of switched branches is recorded yet"
@@ -156,22 +152,34 @@ def flip_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]],
     rows = flips[key]["rows"]
     q.update({"ch7_fl_seed": str(key[0]), "ch7_fl_worst_step": str(step), "ch7_fl_worst_ratio": f"{ratio:.0f}",
               "ch7_fl_beyond": f"{len(beyond)} of {main['steps']}"})
-    # the branches switched on the batches before the worst step, whose gradients made it
-    c_pool, c_relu = _flip_total(rows, "flips", "maxpool", step), _flip_total(rows, "flips", "relu", step)
-    y_pool = _flip_total(rows, "yardstick_flips", "maxpool", step)
-    y_relu = _flip_total(rows, "yardstick_flips", "relu", step)
-    deep = {}
-    for r in rows[:step]:
+
+    def switched(r, k, kinds=("maxpool", "relu")):
+        return sum(sum(r[k][kind].values()) for kind in kinds) if k in r else 0
+
+    # the steps that made the jump: since the last step before it on which the
+    # engines switched no more branches than the yardstick's run did
+    before = [r for r in rows if r["step"] < step]
+    calm = max((i for i, r in enumerate(before) if switched(r, "flips") <= switched(r, "yardstick_flips")),
+               default=-1)
+    window = before[calm + 1:]
+    counts = {k: {kind: sum(switched(r, k, (kind,)) for r in window) for kind in ("maxpool", "relu")}
+              for k in ("flips", "yardstick_flips")}
+    blocks: Dict[str, int] = {}
+    for r in window:
         for kind in ("maxpool", "relu"):
             for blk, n in r["flips"][kind].items():
-                deep[blk] = deep.get(blk, 0) + n
-    top = sorted(deep, key=deep.get, reverse=True)[:3]
+                blocks[blk] = blocks.get(blk, 0) + n
+    top = sorted(blocks, key=blocks.get, reverse=True)[:3]
+    span = (f"step {window[0]['step']}" if len(window) == 1 else
+            f"steps {window[0]['step']} to {window[-1]['step']}") if window else "no step"
+    q["ch7_fl_window"] = span
     q["ch7_fl_sentence"] = (
         f"Seed {key[0]} in float64 is the exception: its difference is more than {CROSS_TOLERANCE:g}x the "
         f"yardstick's envelope at {q['ch7_fl_beyond']} steps, {q['ch7_fl_worst_ratio']}x at step {step}. "
-        f"On the batches of the {step} steps before that one, the two engines' networks switched "
-        f"{c_pool} max-pool outputs and {c_relu} ReLUs to the other branch (most in "
-        f"{_and(top) if top else 'no block'}); the yardstick's runs switched {y_pool} and {y_relu}")
+        f"On the batches of {span}, the steps that led there, the two engines' networks switched "
+        f"{counts['flips']['maxpool']} max-pool outputs and {counts['flips']['relu']} ReLUs to the other branch "
+        f"(most in {_and(top) if top else 'no block'}); the yardstick's runs switched "
+        f"{counts['yardstick_flips']['maxpool']} and {counts['yardstick_flips']['relu']}")
     return q
 
 

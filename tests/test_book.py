@@ -484,3 +484,23 @@ def test_references_chapter_credits_the_slides_and_the_software():
                 "wightman2019timm"):
         assert f"`{key}`" in text or f",{key}`" in text, key
     assert "citation_index(" in text
+
+
+def test_book_execution_mode_can_be_set_from_the_environment(monkeypatch):
+    """INCEPTION_BOOK_EXECUTE overrides myst-nb's execution mode (CI builds from the outputs nbval checked)."""
+    from types import SimpleNamespace
+
+    from sphinx.errors import ConfigError
+
+    from inception.book.sphinx import EXECUTE_ENV, execution_override
+
+    config = SimpleNamespace(nb_execution_mode="force")
+    monkeypatch.delenv(EXECUTE_ENV, raising=False)
+    execution_override(None, config)
+    assert config.nb_execution_mode == "force"  # unset: _config.yml's mode stands
+    monkeypatch.setenv(EXECUTE_ENV, "off")
+    execution_override(None, config)
+    assert config.nb_execution_mode == "off"
+    monkeypatch.setenv(EXECUTE_ENV, "sometimes")
+    with pytest.raises(ConfigError, match="expected one of"):
+        execution_override(None, config)

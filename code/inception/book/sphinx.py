@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict
+
+#: ``INCEPTION_BOOK_EXECUTE=off`` builds the book from the notebooks' stored
+#: outputs instead of executing every chapter (``_config.yml``'s
+#: ``execute_notebooks: force``). CI sets it right after nbval has run every
+#: notebook top to bottom and compared it with those outputs, which would
+#: otherwise be executed a second time. Any of myst-nb's execution modes
+#: (``off``, ``force``, ``auto``, ``cache``, ``inline``) may be given.
+EXECUTE_ENV = "INCEPTION_BOOK_EXECUTE"
+EXECUTION_MODES = ("off", "force", "auto", "cache", "inline")
 
 
 # --------------------------------------------------------------------------
@@ -38,8 +48,21 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts[:] = kept
 
 
+def execution_override(app, config) -> None:
+    """Apply :data:`EXECUTE_ENV` to myst-nb's ``nb_execution_mode``, if set."""
+    mode = os.environ.get(EXECUTE_ENV, "").strip()
+    if not mode:
+        return
+    if mode not in EXECUTION_MODES:
+        from sphinx.errors import ConfigError
+
+        raise ConfigError(f"{EXECUTE_ENV}={mode!r}: expected one of {', '.join(EXECUTION_MODES)}")
+    config.nb_execution_mode = mode
+
+
 def setup(app) -> Dict[str, Any]:
-    """Sphinx entry point: connects :func:`dedupe_scripts`."""
+    """Sphinx entry point: connects :func:`dedupe_scripts` and :func:`execution_override`."""
+    app.connect("config-inited", execution_override, priority=900)
     # Early: html-page-context stops at the first listener that returns a
     # template name, and the theme's listeners may.
     app.connect("html-page-context", dedupe_scripts, priority=100)

@@ -262,7 +262,11 @@ def test_extension_setup_connects_early():
             connected.append((event, fn, priority))
 
     meta = book.setup(App())
-    assert connected == [("html-page-context", book.dedupe_scripts, 100)]
+    from inception.book.sphinx import execution_override
+
+    # the execution override late among config-inited listeners, dedupe_scripts early among the page's
+    assert sorted(connected, key=lambda c: c[0]) == [("config-inited", execution_override, 900),
+                                                     ("html-page-context", book.dedupe_scripts, 100)]
     assert meta["parallel_read_safe"]
 
 

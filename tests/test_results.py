@@ -327,6 +327,12 @@ def test_branch_flips_are_read_counted_and_drawn(tmp_path):
     # the steps counted: since the last one (step 1) on which the engines switched no more than the yardstick
     assert q["ch7_fl_window"] == "steps 2 to 4"
     assert "3 max-pool outputs and 3 ReLUs" in s and "switched 0 and 0" in s and "conv2 and inception4e" in s
+    assert "is more than 10x" in s and "step 5" in s
+    calm = make_crosscheck("float64", 3, steps=8, grow=2.0)  # within the yardstick everywhere
+    del calm["steps_beyond_yardstick"]
+    for r in calm["rows"]:
+        r["flips"] = r["yardstick_flips"] = {"maxpool": {}, "relu": {}}
+    assert "stays within 10x" in R.flip_numbers({}, {(3, "float64"): calm})["ch7_fl_sentence"]
     assert set(R.flip_numbers({}, {})) == set(q)
     fig = R.plot_branch_flips(check)
     assert len(fig.axes) == 2 and fig.axes[1].get_yscale() == "log" and len(fig.axes[1].lines) == 4

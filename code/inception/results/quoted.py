@@ -173,12 +173,15 @@ def flip_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]],
     span = (f"step {window[0]['step']}" if len(window) == 1 else
             f"steps {window[0]['step']} to {window[-1]['step']}") if window else "no step"
     q["ch7_fl_window"] = span
+    verdict = (f"is more than {CROSS_TOLERANCE:g}x the yardstick's envelope at {q['ch7_fl_beyond']} steps, "
+               f"{q['ch7_fl_worst_ratio']}x at step {step}" if beyond else
+               f"stays within {CROSS_TOLERANCE:g}x of the yardstick's envelope at every step, coming closest "
+               f"({q['ch7_fl_worst_ratio']}x) at step {step}")
     q["ch7_fl_sentence"] = (
-        f"Seed {key[0]} in float64 is the exception: its difference is more than {CROSS_TOLERANCE:g}x the "
-        f"yardstick's envelope at {q['ch7_fl_beyond']} steps, {q['ch7_fl_worst_ratio']}x at step {step}. "
+        f"Seed {key[0]} in float64 strays furthest from the yardstick: its difference {verdict}. "
         f"On the batches of {span}, the steps that led there, the two engines' networks switched "
         f"{counts['flips']['maxpool']} max-pool outputs and {counts['flips']['relu']} ReLUs to the other branch "
-        f"(most in {_and(top) if top else 'no block'}); the yardstick's runs switched "
+        f"(most in {_and(top) if top else 'no block'}); the first of the yardstick's runs switched "
         f"{counts['yardstick_flips']['maxpool']} and {counts['yardstick_flips']['relu']}")
     return q
 

@@ -46,6 +46,22 @@ def plot_resolutions(runs: Runs):
     return fig
 
 
+#: Where an exact agreement (a difference of 0) is drawn on a log axis: its bottom.
+_EXACT = 1e-17
+
+
+def _loss_differences(ax, rows, color, prefix: Optional[str]) -> None:
+    """A cross-check's two curves: PyTorch against Keras (solid) and the
+    yardstick (dashed), in ``color``; labelled ``prefix + ...`` unless
+    ``prefix`` is None."""
+    steps = [r["step"] for r in rows]
+    ax.plot(steps, [max(r["cross_rel_diff"], _EXACT) for r in rows], "-", color=color, lw=1.4,
+            label=None if prefix is None else f"{prefix}PyTorch vs Keras")
+    if any("yardstick_rel_diff" in r for r in rows):
+        ax.plot(steps, [max(r.get("yardstick_rel_diff", _EXACT), _EXACT) for r in rows], "--", color=color,
+                lw=1.0, alpha=0.8, label=None if prefix is None else f"{prefix}PyTorch vs PyTorch, one ulp apart")
+
+
 def plot_crosscheck(checks: Mapping[Any, Mapping[str, Any]]):
     """The training cross-check, step by step (log scale): the relative
     difference of the main loss between PyTorch and Keras trained on the same
@@ -57,20 +73,13 @@ def plot_crosscheck(checks: Mapping[Any, Mapping[str, Any]]):
     fig = _figure((10, 4.2))
     ax = fig.subplots()
     colors = {"float64": "#1f77b4", "float32": "#d62728"}
-    floor = 1e-17  # an exact agreement (0) is drawn at the bottom of the axis
     seen = set()
     for (seed, dtype), c in checks.items():
-        steps = [r["step"] for r in c["rows"]]
-        col = colors.get(dtype, "#555555")
         first = dtype not in seen
         seen.add(dtype)
-        ax.plot(steps, [max(r["cross_rel_diff"], floor) for r in c["rows"]], "-", color=col, lw=1.4,
-                label=f"{dtype}: PyTorch vs Keras" if first else None)
-        if any("yardstick_rel_diff" in r for r in c["rows"]):
-            ax.plot(steps, [max(r.get("yardstick_rel_diff", floor), floor) for r in c["rows"]], "--", color=col,
-                    lw=1.0, alpha=0.8, label=f"{dtype}: PyTorch vs PyTorch, one ulp apart" if first else None)
+        _loss_differences(ax, c["rows"], colors.get(dtype, "#555555"), f"{dtype}: " if first else None)
     ax.set_yscale("log")
-    ax.set_ylim(floor / 2, 10)
+    ax.set_ylim(_EXACT / 2, 10)
     ax.set_xlabel("training step")
     ax.set_ylabel("relative difference of the main loss")
     ax.grid(alpha=0.3, which="major")
@@ -91,12 +100,7 @@ def plot_branch_flips(check: Mapping[str, Any]):
     fig = _figure((10, 5.6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1]})
     steps = [r["step"] for r in rows]
-    floor = 1e-17
-    top.plot(steps, [max(r["cross_rel_diff"], floor) for r in rows], "-", color="#1f77b4", lw=1.4,
-             label="PyTorch vs Keras")
-    if "yardstick_rel_diff" in rows[0]:
-        top.plot(steps, [max(r["yardstick_rel_diff"], floor) for r in rows], "--", color="#1f77b4", lw=1.0,
-                 label="PyTorch vs PyTorch, one ulp apart")
+    _loss_differences(top, rows, "#1f77b4", "")
     top.set_yscale("log")
     top.set_ylabel("relative difference\nof the main loss")
     top.set_title(f"seed {check.get('seed')}, {check.get('dtype')}", fontsize=10)

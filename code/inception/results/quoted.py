@@ -137,18 +137,16 @@ def flip_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]],
         q["ch7_fl_sentence"] = "No count of switched branches is recorded yet"
         return q
 
-    def worst(check):
-        env = check.get("yardstick_envelope") or verdicts(check)["yardstick_envelope"]
-        ratios = [r["cross_rel_diff"] / e for r, e in zip(check["rows"], env)]
+    def judged(k):  # the seed's ordinary check (else the counted one), its verdicts and its worst step
+        check = checks.get(k, flips[k])
+        if "yardstick_envelope" not in check or "steps_beyond_yardstick" not in check:
+            check = {**check, **verdicts(check)}
+        ratios = [r["cross_rel_diff"] / e for r, e in zip(check["rows"], check["yardstick_envelope"])]
         i = int(np.argmax(ratios))
-        return ratios[i], check["rows"][i]["step"]
+        return ratios[i], check["rows"][i]["step"], check
 
-    key = max(counted, key=lambda k: worst(checks.get(k, flips[k]))[0])
-    main = checks.get(key, flips[key])
-    ratio, step = worst(main)
-    beyond = main.get("steps_beyond_yardstick")
-    if beyond is None:
-        beyond = verdicts(main)["steps_beyond_yardstick"]
+    key, (ratio, step, main) = max(((k, judged(k)) for k in counted), key=lambda kj: kj[1][0])
+    beyond = main["steps_beyond_yardstick"]
     rows = flips[key]["rows"]
     q.update({"ch7_fl_seed": str(key[0]), "ch7_fl_worst_step": str(step), "ch7_fl_worst_ratio": f"{ratio:.0f}",
               "ch7_fl_beyond": f"{len(beyond)} of {main['steps']}"})

@@ -5,8 +5,9 @@
   scale in float32, 1e-12 in float64), crops resampled from a larger source;
 * the shared bilinear resampling is torch's own ``grid_sample`` (border,
   ``align_corners=False``), including at the box edges;
-* Keras' TorchSGD takes PyTorch's steps under a moving learning rate (and
-  Keras' own SGD does not: the test would notice the difference);
+* Keras' TorchSGD, TorchRMSprop and TorchAdamW take PyTorch's steps under a
+  moving learning rate, weight decay included (and Keras' own optimisers do
+  not: the test would notice the difference);
 * TorchBatchNorm's running statistics are PyTorch's after several steps
   (and Keras' own batch norm's are not);
 * dropout keeps the same fraction with the same scaling in both;
@@ -114,43 +115,121 @@ def test_shared_resampling_is_grid_sample_with_border_clamping():
 # ----------------------------------------------------------------------
 
 
-def _sgd_trajectories(keras_optimizer, nesterov: bool, momentum: float):
+LRS = [0.004, 0.05, 0.1, 0.07, 0.02, 0.001]  # a moving rate, as the one-cycle schedule's
+
+
+def _trajectories(torch_optimizer, keras_optimizer, scale=1.0):
+    """Largest |w_torch - w_keras| after each of six steps on the same gradients.
+
+    Two parameters, as the engines' groups: ``w`` (decayed) and ``b`` (not).
+    ``torch_optimizer(groups)`` builds PyTorch's; ``keras_optimizer`` is built
+    here, with ``b`` excluded from weight decay. ``scale`` multiplies the
+    gradients (small ones show where epsilon goes)."""
     rng = np.random.default_rng(1)
-    w0 = rng.normal(size=(4, 3))
-    grads = [rng.normal(size=(4, 3)) for _ in range(6)]
-    lrs = [0.004, 0.05, 0.1, 0.07, 0.02, 0.001]  # a moving rate, as the one-cycle schedule's
-    tw = torch.nn.Parameter(torch.from_numpy(w0.copy()))
-    topt = torch.optim.SGD([tw], lr=0.1, momentum=momentum, nesterov=nesterov)
-    kv = keras.Variable(w0.copy(), dtype="float64")
-    keras_optimizer.build([kv])
+    w0, b0 = rng.normal(size=(4, 3)), rng.normal(size=3)
+    grads = [(scale * rng.normal(size=(4, 3)), scale * rng.normal(size=3)) for _ in LRS]
+    tw, tb = (torch.nn.Parameter(torch.from_numpy(a.copy())) for a in (w0, b0))
+    topt = torch_optimizer([{"params": [tw]}, {"params": [tb], "weight_decay": 0.0}])
+    kw, kb = keras.Variable(w0.copy(), dtype="float64"), keras.Variable(b0.copy(), dtype="float64")
+    if hasattr(keras_optimizer, "exclude_from_weight_decay"):
+        keras_optimizer.exclude_from_weight_decay(var_list=[kb])
+    keras_optimizer.build([kw, kb])
     out = []
-    for g, lr in zip(grads, lrs):
+    for (gw, gb), lr in zip(grads, LRS):
         for group in topt.param_groups:
             group["lr"] = lr
-        tw.grad = torch.from_numpy(g.copy())
+        tw.grad, tb.grad = torch.from_numpy(gw.copy()), torch.from_numpy(gb.copy())
         topt.step()
         keras_optimizer.learning_rate = lr
-        keras_optimizer.apply([tf.constant(g)], [kv])
-        out.append(float(np.abs(tw.detach().numpy() - kv.numpy()).max()))
+        keras_optimizer.apply([tf.constant(gw), tf.constant(gb)], [kw, kb])
+        out.append(max(float(np.abs(t.detach().numpy() - k.numpy()).max()) for t, k in ((tw, kw), (tb, kb))))
     return out
 
 
-@pytest.mark.parametrize("nesterov,momentum", [(True, 0.9), (False, 0.9), (False, 0.0)])
-def test_torch_sgd_in_keras_takes_pytorchs_steps_under_a_moving_rate(nesterov, momentum):
-    from inception.train.keras_sgd import TorchSGD
-
+def _in_float64(fn):
     with keras.device("cpu"):
         old = keras.config.floatx()
         keras.config.set_floatx("float64")
         try:
-            ours = _sgd_trajectories(TorchSGD(0.1, momentum=momentum, nesterov=nesterov), nesterov, momentum)
-            stock = _sgd_trajectories(keras.optimizers.SGD(0.1, momentum=momentum, nesterov=nesterov), nesterov,
-                                      momentum)
+            return fn()
         finally:
             keras.config.set_floatx(old)
+
+
+@pytest.mark.parametrize("nesterov,momentum", [(True, 0.9), (False, 0.9), (False, 0.0)])
+def test_torch_sgd_in_keras_takes_pytorchs_steps_under_a_moving_rate(nesterov, momentum):
+    from inception.train.keras_optimizers import TorchSGD
+
+    def torch_sgd(groups):
+        return torch.optim.SGD(groups, lr=0.1, momentum=momentum, nesterov=nesterov)
+
+    ours = _in_float64(lambda: _trajectories(torch_sgd, TorchSGD(0.1, momentum=momentum, nesterov=nesterov)))
+    stock = _in_float64(lambda: _trajectories(torch_sgd, keras.optimizers.SGD(0.1, momentum=momentum,
+                                                                                nesterov=nesterov)))
     assert max(ours) < 1e-14
     if momentum:  # Keras' own SGD folds the rate into the buffer: other steps once the rate moves
         assert max(stock) > 1e-4
+
+
+@pytest.mark.parametrize("momentum,eps", [(0.9, 1.0), (0.0, 1.0), (0.9, 1e-8)])
+def test_torch_rmsprop_in_keras_takes_pytorchs_steps_under_a_moving_rate(momentum, eps):
+    """Inception v3's rho 0.9 and eps 1.0, and a small eps."""
+    from inception.train.keras_optimizers import TorchRMSprop
+
+    def torch_rmsprop(groups):
+        return torch.optim.RMSprop(groups, lr=0.1, alpha=0.9, eps=eps, momentum=momentum)
+
+    ours = _in_float64(lambda: _trajectories(torch_rmsprop, TorchRMSprop(0.1, rho=0.9, epsilon=eps,
+                                                                          momentum=momentum)))
+    stock = _in_float64(lambda: _trajectories(torch_rmsprop, keras.optimizers.RMSprop(
+        0.1, rho=0.9, epsilon=eps, momentum=momentum)))
+    assert max(ours) < 1e-13
+    assert max(stock) > 1e-4  # sqrt(v + eps) against sqrt(v) + eps, and the folded rate
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-8])
+def test_torch_adamw_in_keras_takes_pytorchs_steps_with_decay_on_the_same_tensors(scale):
+    """Ordinary gradients, and gradients near epsilon, where its place decides the step."""
+    from inception.train.keras_optimizers import TorchAdamW
+
+    def torch_adamw(groups):
+        return torch.optim.AdamW(groups, lr=0.1, weight_decay=0.05)
+
+    ours = _in_float64(lambda: _trajectories(torch_adamw, TorchAdamW(0.1, weight_decay=0.05), scale))
+    stock = _in_float64(lambda: _trajectories(torch_adamw, keras.optimizers.AdamW(
+        0.1, weight_decay=0.05, epsilon=1e-8), scale))
+    assert max(ours) < 1e-13
+    if scale < 1:  # Keras adds epsilon before the bias correction
+        assert max(stock) > 1e-3
+    # the excluded tensor is not decayed: with zero gradients only the decay moves a weight
+    opt = _in_float64(lambda: TorchAdamW(0.1, weight_decay=0.05))
+
+    def zero_steps():
+        w, b = keras.Variable(np.ones(2), dtype="float64"), keras.Variable(np.ones(2), dtype="float64")
+        opt.exclude_from_weight_decay(var_list=[b])
+        opt.build([w, b])
+        opt.apply([tf.zeros(2, tf.float64), tf.zeros(2, tf.float64)], [w, b])
+        return w.numpy(), b.numpy()
+
+    w, b = _in_float64(zero_steps)
+    np.testing.assert_allclose(w, 1 - 0.1 * 0.05, rtol=1e-15)
+    np.testing.assert_array_equal(b, 1.0)
+
+
+def test_torch_optimizers_refuse_bad_settings():
+    from inception.train.keras_optimizers import TorchAdamW, TorchRMSprop, TorchSGD
+
+    for make in (lambda: TorchSGD(momentum=1.0), lambda: TorchSGD(momentum=0.0, nesterov=True),
+                 lambda: TorchRMSprop(rho=1.0), lambda: TorchRMSprop(epsilon=0.0),
+                 lambda: TorchAdamW(beta_2=1.5), lambda: TorchAdamW(weight_decay=-1)):
+        with pytest.raises(ValueError):
+            make()
+    # and they survive Keras' serialisation with their settings
+    opt = TorchRMSprop(0.2, rho=0.8, epsilon=1.0, momentum=0.5)
+    again = keras.optimizers.deserialize(keras.optimizers.serialize(opt))
+    assert type(again) is TorchRMSprop and (again.rho, again.epsilon, again.momentum) == (0.8, 1.0, 0.5)
+    again = keras.optimizers.deserialize(keras.optimizers.serialize(TorchAdamW(weight_decay=0.3)))
+    assert again.decoupled_weight_decay == 0.3
 
 
 def test_torch_batch_norm_running_statistics_match_pytorch():

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 export OMP_NUM_THREADS=${THREADS:-1} TF_NUM_INTRAOP_THREADS=${THREADS:-1} TF_NUM_INTEROP_THREADS=${THREADS:-1}
 SEEDS=("${@:-0 1 2}")
+mkdir -p runs  # the logs (git-ignored)
 for seed in ${SEEDS[*]}; do
     for dtype in float64 float32; do
         out=data/crosscheck/seed$seed-$dtype.json

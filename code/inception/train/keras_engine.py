@@ -10,17 +10,15 @@ a resumed run must repeat epoch ``e`` exactly. So:
   only (the auxiliary heads are not computed).
 * Weight decay: L2 on weights (not biases, not batch norm) added to the loss
   as ``wd / 2 * sum(w**2)`` for SGD and RMSprop, which gives PyTorch's
-  ``grad + wd * w``; AdamW's decoupled decay is Keras' own, with the same
-  exclusions. Learning rate: :func:`inception.train.schedules.lr_at`, set
-  before every step. Optimisers: SGD is PyTorch's update
-  (:class:`inception.train.keras_sgd.TorchSGD`: Keras' own SGD folds the rate
-  into the momentum buffer, so under a moving rate it takes other steps);
-  RMSprop is TensorFlow's (``sqrt(v + eps)``, Inception v3's, where PyTorch has
-  ``sqrt(v) + eps``); AdamW is Keras' (epsilon set to PyTorch's 1e-8, but Keras
-  adds it before the bias correction, so early steps of parameters whose
-  gradients are below about 1e-6 are smaller than PyTorch's). Batch norm keeps
+  ``grad + wd * w``; AdamW's decay is decoupled, PyTorch's ``w * (1 - lr * wd)``,
+  with the same exclusions. Learning rate: :func:`inception.train.schedules.lr_at`,
+  set before every step. Optimisers: PyTorch's updates, all three
+  (:mod:`inception.train.keras_optimizers`): Keras' own SGD and RMSprop fold the
+  rate into the momentum buffer, so under a moving rate they take other steps,
+  and Keras' RMSprop (``sqrt(v + eps)``) and AdamW (epsilon before the bias
+  correction) place epsilon differently. Batch norm keeps
   PyTorch's running statistics (unbiased variance,
-  :class:`inception.keras.layers.TorchBatchNorm`). With SGD the two engines
+  :class:`inception.keras.layers.TorchBatchNorm`). So the two engines
   take the same steps from the same weights on the same batches
   (:mod:`inception.train.crosscheck`).
 * Data: a fresh ``tf.data`` pipeline per epoch that follows
@@ -245,15 +243,14 @@ class KerasEngine:
 
     def _make_optimizer(self):
         keras, cfg = self.keras, self.cfg
-        if cfg.optimizer == "sgd":
-            from .keras_sgd import TorchSGD
+        from .keras_optimizers import TorchAdamW, TorchRMSprop, TorchSGD
 
+        if cfg.optimizer == "sgd":
             opt = TorchSGD(cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0)
         elif cfg.optimizer == "rmsprop":
-            opt = keras.optimizers.RMSprop(cfg.lr, rho=cfg.rmsprop_rho, momentum=cfg.momentum,
-                                           epsilon=cfg.rmsprop_eps)
+            opt = TorchRMSprop(cfg.lr, rho=cfg.rmsprop_rho, epsilon=cfg.rmsprop_eps, momentum=cfg.momentum)
         elif cfg.optimizer == "adamw":
-            opt = keras.optimizers.AdamW(cfg.lr, weight_decay=cfg.weight_decay, epsilon=1e-8)
+            opt = TorchAdamW(cfg.lr, weight_decay=cfg.weight_decay)
             opt.exclude_from_weight_decay(var_list=[v for v in self.train_vars if not _decayed(v)])
         else:  # pragma: no cover - validated before
             raise ConfigError(f"unknown optimizer {cfg.optimizer!r}")

@@ -188,7 +188,8 @@ def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer
         return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum,
                                nesterov=cfg.nesterov and cfg.momentum > 0)
     if cfg.optimizer == "rmsprop":
-        # PyTorch divides by sqrt(v) + eps, TensorFlow (and Keras) by sqrt(v + eps).
+        # PyTorch's RMSprop: it divides by sqrt(v) + eps (TensorFlow's by sqrt(v + eps)); the Keras
+        # engine takes the same steps (inception.train.keras_optimizers.TorchRMSprop).
         return torch.optim.RMSprop(groups, lr=cfg.lr, alpha=cfg.rmsprop_rho, eps=cfg.rmsprop_eps,
                                    momentum=cfg.momentum)
     if cfg.optimizer == "adamw":

@@ -15,6 +15,7 @@
 
 import copy
 import json
+import math
 import shlex
 from pathlib import Path
 
@@ -609,3 +610,37 @@ def test_chapter_prose_uses_only_quoted_numbers():
     prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     used = set(re.findall(r"\{glue:text\}`([^`]+)`", prose))
     assert used and used <= set(R.quoted_numbers({}))
+
+
+def test_convention_sizes_and_the_loss_comparison(tmp_path):
+    """A constant rate: both momentum conventions take equal steps; one-cycle: they
+    differ, by more while the rate moves fastest; the batch-norm factor from the last
+    block's grid; loss_above counts epochs above every run of the other framework."""
+    cfg = {"framework": "keras", "variant": "bn", "image_size": 128, "batch_size": 32, "epochs": 4,
+           "lr": 0.1, "momentum": 0.9, "nesterov": True, "schedule": "constant", "seed": 0}
+    flat = R.convention_sizes({"config": cfg, "steps_per_epoch": 10})
+    assert flat["steps"] == 40 and flat["sgd_low"] == pytest.approx(1) and flat["sgd_high"] == pytest.approx(1)
+    assert flat["sgd_path"] == pytest.approx(0, abs=1e-12)
+    assert flat["bn_values"] == 32 * 4 * 4  # 128 px -> a 4x4 grid in inception5b
+    assert flat["bn_std"] == pytest.approx(math.sqrt(512 / 511) - 1)
+    cycle = R.convention_sizes({"config": {**cfg, "schedule": "onecycle", "image_size": 224, "batch_size": 8},
+                                "steps_per_epoch": 10})
+    assert cycle["sgd_low"] < 1 < cycle["sgd_high"] and cycle["sgd_path"] > 0
+    assert cycle["bn_values"] == 8 * 7 * 7
+    with pytest.raises(ValueError):
+        R.convention_sizes({"config": cfg})
+
+    def run(name, framework, losses, seed=0, aux=True):
+        rec = {"framework": framework, "config": {"framework": framework, "seed": seed, "aux_logits": aux},
+               "epochs": [{"train_main_loss": v} for v in losses]}
+        return R.Run(rec, None, name, tmp_path)
+
+    group = R.Recipe("first recipe", "k", {
+        "t0": run("t0", "torch", [3, 2, 1, 1.0]), "t1": run("t1", "torch", [3, 2.5, 1, 0.5], seed=1),
+        "k1": run("k1", "keras", [1, 1, 1, 1], seed=1), "k0": run("k0", "keras", [3.5, 2.4, 1.1, 0.9]),
+        "noaux": run("noaux", "torch", [9, 9, 9, 9], aux=False)})
+    assert R.loss_above(group) == {"run": "k0", "epochs": 4, "above": 2, "others": 2}
+    assert R.loss_above(R.Recipe("x", "k", {"t0": group.runs["t0"]})) is None
+    q = R.convention_numbers(group)
+    assert q["ch7_keras_above"] == "2" and q["ch7_keras_above_others"] == "both PyTorch runs'"
+    assert q["ch7_conv_steps"] == "n/a"  # the hand-made records have no steps_per_epoch

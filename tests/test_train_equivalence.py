@@ -436,3 +436,41 @@ def test_a_bf16_step_reduces_the_loss(syn, tmp_path, framework):
         losses = [float(engine._train_step(x, y)[1]) / float(len(y)) for _ in range(4)]
         assert all(v.dtype == "float32" for v in engine.model.trainable_variables)
     assert losses[-1] < losses[0]
+
+
+def test_momentum_step_sizes_are_the_two_libraries_steps():
+    """schedules.momentum_step_sizes against torch.optim.SGD and Keras' own SGD, a gradient
+    of 1 under a moving rate, with and without Nesterov."""
+    from inception.train.schedules import momentum_step_sizes
+
+    for nesterov in (True, False):
+        tw = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+        topt = torch.optim.SGD([tw], lr=0.1, momentum=0.9, nesterov=nesterov)
+
+        def keras_steps():
+            kv = keras.Variable(np.zeros(1), dtype="float64")
+            kopt = keras.optimizers.SGD(0.1, momentum=0.9, nesterov=nesterov)
+            kopt.build([kv])
+            out = []
+            for lr in LRS:
+                before = float(kv.numpy()[0])
+                kopt.learning_rate = lr
+                kopt.apply([tf.ones(1, tf.float64)], [kv])
+                out.append(before - float(kv.numpy()[0]))
+            return out
+
+        torch_steps = []
+        for lr in LRS:
+            before = float(tw.detach()[0])
+            topt.param_groups[0]["lr"] = lr
+            tw.grad = torch.ones(1, dtype=torch.float64)
+            topt.step()
+            torch_steps.append(before - float(tw.detach()[0]))
+        ours_t, ours_k = momentum_step_sizes(LRS, 0.9, nesterov)
+        np.testing.assert_allclose(ours_t, torch_steps, rtol=1e-12)
+        # Keras keeps its rate and momentum in float32 variables: agreement to float32 rounding
+        np.testing.assert_allclose(ours_k, _in_float64(keras_steps), rtol=1e-6)
+        assert max(abs(a / b - 1) for a, b in zip(ours_t, ours_k)) > 0.05  # the rates move
+    # a constant rate: the same steps
+    t, k = momentum_step_sizes([0.1] * 5)
+    np.testing.assert_allclose(t, k, rtol=1e-14)

@@ -30,6 +30,8 @@ where a run has not finished or the images are not on the machine.
 * The training cross-check of the two engines: :func:`load_crosschecks`,
   :func:`crosscheck_rows`, :func:`plot_crosscheck`; where it jumps:
   :func:`load_branch_flips`, :func:`plot_branch_flips`, :func:`flip_numbers`.
+* How large the first recipe's convention differences were:
+  :func:`convention_sizes`, :func:`loss_above`.
 * Why the slides' run fell short, from our learning curve:
   :func:`first_epoch_reaching`, :func:`slides_explanation`.
 * Figures (matplotlib, not displayed; show them with
@@ -117,6 +119,8 @@ __all__ = [
     "RESOLUTION_FORMATS",
     "CROSSCHECK_FORMATS",
     "queued_recipe",
+    "convention_sizes",
+    "loss_above",
     "queued_recipe_key",
     "framework_results",
     "framework_gap",

@@ -30,11 +30,14 @@ from .records import (
 )
 from .tables import (
     EVAL_SIZES,
+    LIVE_RATE,
     _and,
     _sci,
     aux_comparison,
     best_val_sizes,
+    convention_sizes,
     framework_gap,
+    loss_above,
     pct,
     queued_recipe,
     results_sentence,
@@ -43,7 +46,7 @@ from .tables import (
     top_confusions,
 )
 
-__all__ = ["quoted_numbers", "crosscheck_numbers", "flip_numbers"]
+__all__ = ["quoted_numbers", "convention_numbers", "crosscheck_numbers", "flip_numbers"]
 
 
 # --------------------------------------------------------------------------
@@ -65,6 +68,32 @@ def _points(x: Optional[float]) -> str:
 
 def _g(v: Any) -> str:
     return "n/a" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+
+
+def convention_numbers(first) -> Dict[str, str]:
+    """The sizes of the first recipe's SGD and batch-norm convention differences
+    (:func:`convention_sizes`, from its Keras run's configuration), and at how many
+    epochs that run's training loss was above every PyTorch run's (:func:`loss_above`)."""
+    q = {k: "n/a" for k in ("ch7_conv_steps", "ch7_conv_live", "ch7_conv_sgd_low", "ch7_conv_sgd_high",
+                            "ch7_conv_sgd_path", "ch7_conv_sgd_total", "ch7_conv_bn_values", "ch7_conv_grid",
+                            "ch7_conv_bn_std", "ch7_keras_above", "ch7_keras_above_epochs",
+                            "ch7_keras_above_others")}
+    keras_runs = [r for r in (first.runs.values() if first else []) if r.record.get("framework") == "keras"]
+    if keras_runs and keras_runs[0].record.get("steps_per_epoch"):
+        rec = keras_runs[0].record
+        c = convention_sizes(rec)
+        side = int(round(math.sqrt(c["bn_values"] / rec["config"]["batch_size"])))
+        q.update({"ch7_conv_steps": f"{c['steps']:,}", "ch7_conv_live": pct(LIVE_RATE, 0),
+                  "ch7_conv_sgd_low": f"{c['sgd_low']:.2f}", "ch7_conv_sgd_high": f"{c['sgd_high']:.2f}",
+                  "ch7_conv_sgd_path": pct(c["sgd_path"], 1), "ch7_conv_sgd_total": pct(abs(c["sgd_total"] - 1), 2),
+                  "ch7_conv_bn_values": str(c["bn_values"]), "ch7_conv_grid": f"{side}x{side}",
+                  "ch7_conv_bn_std": pct(c["bn_std"], 2)})
+    above = loss_above(first) if first else None
+    if above:
+        q.update({"ch7_keras_above": str(above["above"]), "ch7_keras_above_epochs": str(above["epochs"]),
+                  "ch7_keras_above_others": {1: "the PyTorch run's", 2: "both PyTorch runs'"}.get(
+                      above["others"], f"all {above['others']} PyTorch runs'")})
+    return q
 
 
 def crosscheck_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> Dict[str, str]:
@@ -250,6 +279,7 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None,
         f"Keras' mean is {_points(-framework_gap(queued))} points above PyTorch's over the seeds both have run"
         if framework_gap(queued) is not None else
         "no seed has finished in both frameworks yet")
+    q.update(convention_numbers(first))
     for key in ("epochs", "batch_size", "lr", "weight_decay", "label_smoothing"):
         q[f"ch7_{key}"] = _g(SCRATCH_RECIPE.get(key))
     q["ch7_min_area"] = pct(DEFAULT_AUGMENT.scale[0], 0)

@@ -6,6 +6,7 @@ confusions, the training cross-check, and every number chapter 7 quotes
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -572,3 +573,67 @@ def misclassified(predictions: Mapping[str, Any]) -> List[Dict[str, Any]]:
                     "true rank": (top5.index(t) + 1) if t in top5 else None})
     out.sort(key=lambda r: (-r["probability"], r["stem"]))
     return out
+
+
+#: The SGD comparison of :func:`convention_sizes` counts the steps whose rate is
+#: at least this fraction of the peak (below it, steps are too small to matter).
+LIVE_RATE = 0.01
+
+
+def convention_sizes(record: Mapping[str, Any]) -> Dict[str, Any]:
+    """How large two of the first recipe's convention differences were, from a
+    run's configuration (chapter 7, "PyTorch against Keras").
+
+    * SGD: the step sizes of PyTorch's and Keras' momentum under the run's own
+      schedule, for a gradient that never changes
+      (:func:`inception.train.schedules.momentum_step_sizes`): ``sgd_low`` and
+      ``sgd_high``, the smallest and largest ratio Keras / PyTorch while the
+      rate is at least :data:`LIVE_RATE` of its peak; ``sgd_path``, the summed difference of
+      the steps as a fraction of PyTorch's summed steps; ``sgd_total``, the
+      ratio of the summed steps.
+    * Batch norm: ``bn_values``, the values per channel that a batch's
+      statistics average over in the last block (batch x the smallest grid), and
+      ``bn_std``, how much larger PyTorch's unbiased running variance makes the
+      test-time standard deviation there, ``sqrt(m / (m - 1)) - 1`` (smaller grids
+      are where it is largest).
+    """
+    from ..counting import count_blocks
+    from ..spec import googlenet_spec
+    from ..train.config import TrainConfig
+    from ..train.schedules import lr_curve, momentum_step_sizes
+
+    c = _cfg(record)
+    # the recipe's own fields only: not validated, since its data folder need not exist here
+    cfg = TrainConfig(**{k: v for k, v in c.items() if k in TrainConfig().to_dict()})
+    steps = int(record.get("steps_per_epoch") or 0)
+    if steps < 1:
+        raise ValueError("the record has no steps_per_epoch")
+    rates = np.array(lr_curve(steps, cfg))
+    t, k = (np.array(v) for v in momentum_step_sizes(rates, cfg.momentum, cfg.nesterov))
+    live = rates >= LIVE_RATE * rates.max()
+    ratio = k[live] / t[live]
+    spec = googlenet_spec(cfg.variant, num_classes=len(CLASSES), aux_logits=cfg.aux_logits)
+    grid = min(b.output_shape[1] * b.output_shape[2] for b in count_blocks(spec, cfg.image_size)
+               if len(b.output_shape) == 3)
+    m = cfg.batch_size * grid
+    return {"steps": int(len(rates)), "momentum": cfg.momentum,
+            "sgd_low": float(ratio.min()), "sgd_high": float(ratio.max()),
+            "sgd_path": float(np.abs(k - t).sum() / t.sum()), "sgd_total": float(k.sum() / t.sum()),
+            "bn_values": int(m), "bn_std": float(math.sqrt(m / (m - 1)) - 1)}
+
+
+def loss_above(group: Recipe, framework: str = "keras", metric: str = "train_main_loss") -> Optional[Dict[str, Any]]:
+    """At how many epochs a recipe's ``framework`` run (with auxiliary heads,
+    the lowest seed) had a ``metric`` above every run of the other framework
+    (with heads): ``{"run", "epochs", "above", "others"}``; ``None`` without
+    runs of both."""
+    mine = sorted((n for n, r in group.runs.items() if r.record.get("framework") == framework
+                   and _cfg(r.record).get("aux_logits", True)), key=lambda n: _cfg(group.runs[n].record).get("seed", 0))
+    others = [r.record for n, r in group.runs.items() if r.record.get("framework") != framework
+              and _cfg(r.record).get("aux_logits", True)]
+    if not mine or not others:
+        return None
+    curve = [e[metric] for e in group.runs[mine[0]].record["epochs"]]
+    n = min([len(curve)] + [len(o["epochs"]) for o in others])
+    above = sum(curve[i] > max(o["epochs"][i][metric] for o in others) for i in range(n))
+    return {"run": mine[0], "epochs": n, "above": int(above), "others": len(others)}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["lr_at", "lr_curve"]
+__all__ = ["lr_at", "lr_curve", "momentum_step_sizes"]
 
 ONECYCLE_DIV = 25.0
 ONECYCLE_FINAL_DIV = 1e4
@@ -70,3 +70,26 @@ def lr_at(step: int, steps_per_epoch: int, config) -> float:
 def lr_curve(steps_per_epoch: int, config) -> list:
     """The whole schedule, one value per step (for plots)."""
     return [lr_at(s, steps_per_epoch, config) for s in range(config.epochs * steps_per_epoch)]
+
+
+def momentum_step_sizes(rates, momentum: float = 0.9, nesterov: bool = True):
+    """Step sizes of PyTorch's and Keras' SGD under the rates ``rates``, for a
+    gradient of 1 that never changes: ``(torch, keras)``, one value per step.
+
+    PyTorch keeps the rate outside the buffer (``b <- mu b + g``, step
+    ``lr_t (g + mu b)`` with Nesterov, ``lr_t b`` without); Keras folds each
+    step's rate into it (``m <- mu m - lr_t g``, step ``lr_t g - mu m``, or
+    ``-m``). Under a constant rate the two are equal; under a moving one the
+    Keras buffer remembers past rates, so its steps are larger while the rate
+    falls and smaller while it rises. With a changing gradient the same
+    re-weighting applies to each past gradient.
+    """
+    mu = float(momentum)
+    b = m = 0.0
+    torch_steps, keras_steps = [], []
+    for lr in rates:
+        b = mu * b + 1.0
+        m = mu * m + lr  # the size of Keras' (negative) buffer
+        torch_steps.append(lr * (1.0 + mu * b) if nesterov else lr * b)
+        keras_steps.append(lr + mu * m if nesterov else m)
+    return torch_steps, keras_steps

@@ -17,11 +17,12 @@ differences matter as soon as the learning rate moves or a gradient is small:
 * **RMSprop.** PyTorch divides by ``sqrt(v) + eps``, Keras (and TensorFlow, and
   so Inception v3's recipe) by ``sqrt(v + eps)``; with momentum, Keras again
   folds the rate into the buffer. With Inception v3's ``eps = 1.0`` the two
-  steps differ by up to a factor of two.
+  steps differ by up to a factor of ``sqrt(2)`` (where ``v = 1``).
 * **AdamW.** PyTorch adds ``eps`` to ``sqrt(v_hat)``, the bias-corrected
   average; Keras adds it to ``sqrt(v)`` and corrects afterwards, so its ``eps``
-  is in effect ``sqrt(1 - beta2^t)`` times smaller in the first steps, and the
-  steps of parameters with tiny gradients differ. The decoupled weight decay
+  is in effect ``1 / sqrt(1 - beta2^t)`` times larger in the first steps (about
+  30x at the first step with ``beta2 = 0.999``), and parameters whose gradients
+  are not much larger than ``eps`` take smaller steps than in PyTorch. The decoupled weight decay
   ``w <- w * (1 - lr * wd)`` comes first in both.
 
 The Keras engine uses these classes, PyTorch's updates, so the two engines take

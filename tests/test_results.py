@@ -328,7 +328,14 @@ def test_branch_flips_are_read_counted_and_drawn(tmp_path):
     # the steps counted: since the last one (step 1) on which the engines switched no more than the yardstick
     assert q["ch7_fl_window"] == "steps 2 to 4"
     assert "3 max-pool outputs and 3 ReLUs" in s and "switched 0 and 0" in s and "conv2 and inception4e" in s
-    assert "is more than 10x" in s and "step 5" in s
+    assert "is more than 10x" in s and "step 5" in s and "strays furthest" in s
+    # another seed's ordinary check strays further, its branches not counted: no "furthest"
+    worse = copy.deepcopy(check)
+    for r in worse["rows"]:
+        r["cross_rel_diff"] *= 2
+    q2 = R.flip_numbers({(3, "float64"): check, (7, "float64"): worse}, {(3, "float64"): check})
+    assert q2["ch7_fl_seed"] == "3" and "furthest" not in q2["ch7_fl_sentence"]
+    assert "the one whose branches were counted" in q2["ch7_fl_sentence"]
     calm = make_crosscheck("float64", 3, steps=8, grow=2.0)  # within the yardstick everywhere
     del calm["steps_beyond_yardstick"]
     for r in calm["rows"]:

@@ -628,7 +628,7 @@ def test_convention_sizes_and_the_loss_comparison(tmp_path):
     flat = R.convention_sizes({"config": cfg, "steps_per_epoch": 10})
     assert flat["steps"] == 40 and flat["sgd_low"] == pytest.approx(1) and flat["sgd_high"] == pytest.approx(1)
     assert flat["sgd_path"] == pytest.approx(0, abs=1e-12)
-    assert flat["bn_values"] == 32 * 4 * 4  # 128 px -> a 4x4 grid in inception5b
+    assert flat["bn_grid"] == (4, 4) and flat["bn_values"] == 32 * 4 * 4  # 128 px -> 4x4 in inception5b
     assert flat["bn_std"] == pytest.approx(math.sqrt(512 / 511) - 1)
     cycle = R.convention_sizes({"config": {**cfg, "schedule": "onecycle", "image_size": 224, "batch_size": 8},
                                 "steps_per_epoch": 10})

@@ -80,13 +80,11 @@ def convention_numbers(first) -> Dict[str, str]:
                             "ch7_keras_above_others")}
     keras_runs = [r for r in (first.runs.values() if first else []) if r.record.get("framework") == "keras"]
     if keras_runs and keras_runs[0].record.get("steps_per_epoch"):
-        rec = keras_runs[0].record
-        c = convention_sizes(rec)
-        side = int(round(math.sqrt(c["bn_values"] / rec["config"]["batch_size"])))
+        c = convention_sizes(keras_runs[0].record)
         q.update({"ch7_conv_steps": f"{c['steps']:,}", "ch7_conv_live": pct(LIVE_RATE, 0),
                   "ch7_conv_sgd_low": f"{c['sgd_low']:.2f}", "ch7_conv_sgd_high": f"{c['sgd_high']:.2f}",
                   "ch7_conv_sgd_path": pct(c["sgd_path"], 1), "ch7_conv_sgd_total": pct(abs(c["sgd_total"] - 1), 2),
-                  "ch7_conv_bn_values": str(c["bn_values"]), "ch7_conv_grid": f"{side}x{side}",
+                  "ch7_conv_bn_values": str(c["bn_values"]), "ch7_conv_grid": "x".join(map(str, c["bn_grid"])),
                   "ch7_conv_bn_std": pct(c["bn_std"], 2)})
     above = loss_above(first) if first else None
     if above:

@@ -474,16 +474,22 @@ def framework_gap(group: Recipe) -> Optional[float]:
     return float(np.mean([t[s] for s in both]) - np.mean([k[s] for s in both]))
 
 
+def _train_config(config: Mapping[str, Any]):
+    """A run configuration (a record's ``config``) as a ``TrainConfig``: its
+    known fields only, not validated (its data folder need not exist here)."""
+    from ..train.config import TrainConfig
+
+    known = TrainConfig().to_dict()
+    return TrainConfig(**{k: v for k, v in config.items() if k in known})
+
+
 def recipe_comparison(first: Optional[Mapping[str, Any]], second: Mapping[str, Any]) -> List[Dict[str, Any]]:
     """The settings in which two recipes differ, side by side, from two run
     configurations (records' ``config`` or :data:`SCRATCH_RECIPE`): where the
     crops are cut from, the training and the evaluation size, and every other
     recipe field that differs."""
-    from ..train.config import TrainConfig
-
-    a = TrainConfig(**{k: v for k, v in (first or {}).items() if k in TrainConfig().to_dict()}).to_dict() \
-        if first else None
-    b = TrainConfig(**{k: v for k, v in second.items() if k in TrainConfig().to_dict()}).to_dict()
+    a = _train_config(first).to_dict() if first else None
+    b = _train_config(second).to_dict()
     ra, rb = ({"config": a} if a else None), {"config": b}
     rows = [
         {"setting": "training crops cut from (px)", "first": source_size(ra) if ra else None,
@@ -591,7 +597,7 @@ def convention_sizes(record: Mapping[str, Any]) -> Dict[str, Any]:
       rate is at least :data:`LIVE_RATE` of its peak; ``sgd_path``, the summed difference of
       the steps as a fraction of PyTorch's summed steps; ``sgd_total``, the
       ratio of the summed steps.
-    * Batch norm: ``bn_values``, the values per channel that a batch's
+    * Batch norm: ``bn_grid``, the last block's (smallest) grid, ``bn_values``, the values per channel that a batch's
       statistics average over in the last block (batch x the smallest grid), and
       ``bn_std``, how much larger PyTorch's unbiased running variance makes the
       test-time standard deviation there, ``sqrt(m / (m - 1)) - 1`` (smaller grids
@@ -599,12 +605,9 @@ def convention_sizes(record: Mapping[str, Any]) -> Dict[str, Any]:
     """
     from ..counting import count_blocks
     from ..spec import googlenet_spec
-    from ..train.config import TrainConfig
     from ..train.schedules import lr_curve, momentum_step_sizes
 
-    c = _cfg(record)
-    # the recipe's own fields only: not validated, since its data folder need not exist here
-    cfg = TrainConfig(**{k: v for k, v in c.items() if k in TrainConfig().to_dict()})
+    cfg = _train_config(_cfg(record))
     steps = int(record.get("steps_per_epoch") or 0)
     if steps < 1:
         raise ValueError("the record has no steps_per_epoch")
@@ -613,13 +616,14 @@ def convention_sizes(record: Mapping[str, Any]) -> Dict[str, Any]:
     live = rates >= LIVE_RATE * rates.max()
     ratio = k[live] / t[live]
     spec = googlenet_spec(cfg.variant, num_classes=len(CLASSES), aux_logits=cfg.aux_logits)
-    grid = min(b.output_shape[1] * b.output_shape[2] for b in count_blocks(spec, cfg.image_size)
-               if len(b.output_shape) == 3)
-    m = cfg.batch_size * grid
+    grid = min((b.output_shape[1:] for b in count_blocks(spec, cfg.image_size) if len(b.output_shape) == 3),
+               key=lambda hw: hw[0] * hw[1])
+    m = cfg.batch_size * grid[0] * grid[1]
     return {"steps": int(len(rates)), "momentum": cfg.momentum,
             "sgd_low": float(ratio.min()), "sgd_high": float(ratio.max()),
             "sgd_path": float(np.abs(k - t).sum() / t.sum()), "sgd_total": float(k.sum() / t.sum()),
-            "bn_values": int(m), "bn_std": float(math.sqrt(m / (m - 1)) - 1)}
+            "bn_grid": tuple(int(v) for v in grid), "bn_values": int(m),
+            "bn_std": float(math.sqrt(m / (m - 1)) - 1)}
 
 
 def loss_above(group: Recipe, framework: str = "keras", metric: str = "train_main_loss") -> Optional[Dict[str, Any]]:

@@ -11,8 +11,9 @@ def user_errors() -> tuple:
     """Exception types whose message is for the user (printed without a traceback)."""
     from ..port import WeightsError
     from .config import ConfigError
+    from .records import StorageError
 
-    errs = [ConfigError, WeightsError]
+    errs = [ConfigError, StorageError, WeightsError]
     try:
         from ..data import DataError
 

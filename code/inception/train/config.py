@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -39,6 +40,8 @@ __all__ = [
     "config_from_args",
     "recipe_mismatches",
     "min_image_size",
+    "CHECKPOINT_DIR_ENV",
+    "runs_home",
 ]
 
 FRAMEWORKS = ("torch", "keras")
@@ -61,7 +64,7 @@ OPTIMIZER_DEFAULTS = {
 
 #: Fields that may differ between the sessions of one run (everything else is the recipe).
 SESSION_FIELDS = frozenset({
-    "data_dir", "out_dir", "cache_dir", "resume", "overwrite", "num_workers", "compile",
+    "data_dir", "out_dir", "runs_dir", "cache_dir", "resume", "overwrite", "num_workers", "compile",
     "jit_compile", "device", "precision", "progress", "stop_after_epoch", "time_limit_minutes",
     "deterministic", "eval_batch_size", "eval_every", "notes", "distribute", "sync_bn", "eval_precision",
 })
@@ -69,6 +72,28 @@ SESSION_FIELDS = frozenset({
 
 class ConfigError(ValueError):
     """A configuration the user must fix; the message says what and how."""
+
+
+#: The environment variable that moves the runs folder (see :func:`runs_home`).
+CHECKPOINT_DIR_ENV = "INCEPTION_CHECKPOINT_DIR"
+
+
+def runs_home(runs_dir: Optional[str] = None) -> Path:
+    """The folder that holds one sub-folder per run (checkpoint, record, predictions).
+
+    ``runs_dir`` if given, else ``$INCEPTION_CHECKPOINT_DIR``, else
+    ``$XDG_CACHE_HOME/inception/runs`` (``~/.cache/inception/runs``). It lies
+    outside the repository on purpose: every checkout of the project finds the
+    same checkpoints, and a fresh checkout resumes the runs an earlier one
+    started.
+    """
+    if runs_dir:
+        return Path(runs_dir).expanduser()
+    env = os.environ.get(CHECKPOINT_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(cache).expanduser() / "inception" / "runs"
 
 
 @dataclass
@@ -120,6 +145,7 @@ class TrainConfig:
     max_steps_per_epoch: Optional[int] = None
     # execution
     out_dir: Optional[str] = None
+    runs_dir: Optional[str] = None
     resume: bool = False
     overwrite: bool = False
     device: str = "auto"
@@ -265,7 +291,7 @@ class TrainConfig:
         if c.resume and c.overwrite:
             raise ConfigError("resume and overwrite exclude each other: continue the run, or start it again")
         if c.out_dir is None:
-            c.out_dir = str(Path("runs") / c.run_name)
+            c.out_dir = str(runs_home(c.runs_dir) / c.run_name)
         return c
 
 
@@ -375,7 +401,9 @@ OPTIONS = [
     ("label_smoothing", ("--label-smoothing",), "label smoothing of every cross-entropy term"),
     ("seed", ("--seed",), "seed for initialisation, data order, augmentation and dropout"),
     ("max_steps_per_epoch", ("--max-steps-per-epoch",), "cut epochs short (smoke tests)"),
-    ("out_dir", ("--out",), "output folder: record.json, predictions.json, checkpoint (default runs/<name>)"),
+    ("out_dir", ("--out",), "output folder: record.json, predictions.json, checkpoint (default: <runs folder>/<name>)"),
+    ("runs_dir", ("--runs-dir",), "the runs folder, outside the repository, that holds one folder per run "
+                                  f"(default: ${CHECKPOINT_DIR_ENV}, else ~/.cache/inception/runs)"),
     ("resume", ("--resume",), "continue the run in --out from its checkpoint (a finished run is left as is)"),
     ("overwrite", ("--overwrite",), "start again even if --out holds a run"),
     ("device", ("--device",), "auto (GPU if present), cpu, cuda or cuda:N"),
@@ -400,7 +428,7 @@ _CHOICES = {"framework": FRAMEWORKS, "model": MODELS, "variant": VARIANTS, "opti
 _TYPES = {
     "pretrained": str, "dropout": float, "aux_dropout": float, "data_dir": str, "split": str,
     "cache_dir": str, "eval_batch_size": int, "lr": float, "weight_decay": float,
-    "max_steps_per_epoch": int, "out_dir": str, "source_size": int, "eval_size": int, "eval_precision": str, "stop_after_epoch": int, "time_limit_minutes": float,
+    "max_steps_per_epoch": int, "out_dir": str, "runs_dir": str, "source_size": int, "eval_size": int, "eval_precision": str, "stop_after_epoch": int, "time_limit_minutes": float,
 }
 
 
@@ -425,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
             kw["type"] = _TYPES.get(name, type(default))
             if name in _CHOICES:
                 kw["metavar"] = "{" + ",".join(_CHOICES[name]) + "}"
-            elif name in ("data_dir", "out_dir", "cache_dir"):
+            elif name in ("data_dir", "out_dir", "cache_dir", "runs_dir"):
                 kw["metavar"] = "DIR"
             else:
                 kw["metavar"] = flags[0].lstrip("-").replace("-", "_").upper()

@@ -41,6 +41,7 @@ a resumed run must repeat epoch ``e`` exactly. So:
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -53,7 +54,8 @@ from ..data.draws import epoch_draws
 from .precision import choose_precision
 from .config import ConfigError, TrainConfig
 from .progress import Progress
-from .records import atomic_write_with, cpu_name, library_versions
+from . import faults
+from .records import cpu_name, library_versions, write_checkpoint_bytes
 from .schedules import lr_at
 
 __all__ = ["KerasEngine", "training_loss", "cross_entropy", "build_model", "load_checkpoint_model"]
@@ -383,6 +385,7 @@ class KerasEngine:
             self.set_lr(lr)
             pending.append(self._train_step(x, y))
             bar.update()
+            faults.reached("step")
         flush()
         seconds = time.perf_counter() - start
         bar.close()
@@ -412,17 +415,16 @@ class KerasEngine:
         model_vars = [(v.path, np.asarray(v.numpy())) for v in self.model.variables]
         opt_vars = [(v.path, np.asarray(v.numpy())) for v in self.optimizer.variables]
 
-        def write(tmp):
-            with h5py.File(tmp, "w") as f:
-                f.attrs["format"] = CHECKPOINT_FORMAT
-                f.attrs["meta"] = json.dumps(meta)
-                for group, items in (("model", model_vars), ("optimizer", opt_vars)):
-                    g = f.create_group(group)
-                    for i, (name, value) in enumerate(items):
-                        d = g.create_dataset(f"{i:05d}", data=value)
-                        d.attrs["path"] = name
-
-        atomic_write_with(path, write)
+        buf = io.BytesIO()
+        with h5py.File(buf, "w") as f:
+            f.attrs["format"] = CHECKPOINT_FORMAT
+            f.attrs["meta"] = json.dumps(meta)
+            for group, items in (("model", model_vars), ("optimizer", opt_vars)):
+                g = f.create_group(group)
+                for i, (name, value) in enumerate(items):
+                    d = g.create_dataset(f"{i:05d}", data=value)
+                    d.attrs["path"] = name
+        write_checkpoint_bytes(path, buf.getvalue())
 
     def read_checkpoint(self, path) -> Tuple[Dict, Dict]:
         import h5py

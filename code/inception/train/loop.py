@@ -12,32 +12,49 @@
 4. after the last epoch, evaluates the test set and writes
    ``predictions.json`` and the finished record.
 
-A run stopped early (``stop_after_epoch``, ``time_limit_minutes``) has status
-``stopped`` and continues with ``resume``. Resuming a finished run returns its
-record without training.
+A run stopped early (``stop_after_epoch``, ``time_limit_minutes``, or a
+SIGTERM) has status ``stopped`` and continues with ``resume``. Resuming a
+finished run returns its record without training.
+
+A run survives being killed at any moment: the checkpoint, the history it
+carries and the record are updated together after each epoch (a SIGTERM that
+arrives meanwhile waits for them), every file is replaced atomically, and a
+resumed run repeats the interrupted epoch from the same draws, so it reaches
+the same record as a run that was never interrupted. A run killed before its
+first checkpoint starts again from the beginning on ``resume``. A full disk
+stops the run with one :class:`~inception.train.records.StorageError` line;
+the previous checkpoint stays usable.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import signal
 import socket
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
 from typing import Any, Dict, Optional
 
 import numpy as np
 
+from . import faults
 from .config import ConfigError, TrainConfig, recipe_mismatches
 from .metrics import classification_summary, softmax, top_k
 from .records import (
     RECORD_FORMAT,
+    StorageError,
     atomic_write_json,
     check_writable,
     git_commit,
+    is_disk_full,
     now,
     read_record,
+    remove_stale_temporaries,
 )
 
 __all__ = ["train", "make_engine"]
@@ -52,6 +69,58 @@ def make_engine(cfg: TrainConfig):
     from .keras_engine import KerasEngine
 
     return KerasEngine(cfg)
+
+
+class StopRequested(Exception):
+    """A SIGTERM asked the run to stop; it stops as a time limit would (status ``stopped``)."""
+
+
+class _Stopper:
+    """Turns SIGTERM into :class:`StopRequested`, except inside :meth:`critical` sections
+    (the checkpoint and the record being written), where it waits for their end.
+
+    Installed only in the main thread (Python delivers signals there); the previous
+    handler comes back on exit.
+    """
+
+    def __init__(self):
+        self.pending = False
+        self._critical = 0
+        self._old = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+        return False
+
+    def _handle(self, signum, frame):
+        self.pending = True
+        if not self._critical:
+            raise StopRequested("SIGTERM")
+
+    @contextmanager
+    def critical(self, then_stop: bool = True):
+        """SIGTERM waits until the block is done; then (``then_stop``) the run stops."""
+        self._critical += 1
+        try:
+            yield
+        finally:
+            self._critical -= 1
+        if then_stop and self.pending and not self._critical:
+            raise StopRequested("SIGTERM")
+
+
+def _continue_command(out: Path) -> str:
+    """The command that continues this run: the one that started it, with ``--resume``."""
+    argv = [a for a in (sys.argv[1:] if sys.argv else []) if a not in ("--resume", "--overwrite")]
+    if sys.argv and os.path.basename(sys.argv[0]) in ("__main__.py", "cli.py"):
+        return "python -m inception.train " + " ".join(shlex.quote(a) for a in argv + ["--resume"])
+    return f"the same configuration with resume=True (out_dir {out})"
 
 
 def _say(engine, msg: str) -> None:
@@ -91,9 +160,12 @@ def train(config: TrainConfig) -> Dict[str, Any]:
                       "nothing to do", flush=True)
             return old_record
 
+    if rank == 0:
+        remove_stale_temporaries(out)  # half-written files of a process that was killed
     engine = make_engine(cfg)
     try:
-        return _run(engine, cfg, out, old_record)
+        with _Stopper() as stopper:
+            return _run(engine, cfg, out, old_record, stopper)
     finally:
         engine.close()
 
@@ -107,7 +179,7 @@ def _read_record_or_none(path: Path) -> Optional[Dict]:
         return {"status": "unreadable", "config": {}}
 
 
-def _run(engine, cfg: TrainConfig, out: Path, old_record: Optional[Dict]) -> Dict[str, Any]:
+def _run(engine, cfg: TrainConfig, out: Path, old_record: Optional[Dict], stopper: _Stopper) -> Dict[str, Any]:
     ckpt = out / engine.checkpoint_name
     record_path = out / "record.json"
     pred_path = out / "predictions.json"
@@ -142,8 +214,11 @@ def _run(engine, cfg: TrainConfig, out: Path, old_record: Optional[Dict]) -> Dic
         if old_record.get("status") == "finished" and old_record.get("test_accuracy") is not None:
             _say(engine, f"{out}: the run is finished (no checkpoint here); returning its record")
             return old_record
-        raise ConfigError(f"{out} holds a record but no checkpoint ({engine.checkpoint_name}) to resume from; "
-                          "pass --overwrite to start again")
+        # Stopped or killed before its first checkpoint: nothing to continue, so start from the beginning.
+        _say(engine, f"{out} holds no checkpoint yet (the run stopped before its first epoch ended); "
+                     "starting it from the beginning")
+        old_record = None
+        pred_path.unlink(missing_ok=True)
     elif cfg.resume:
         _say(engine, f"nothing to resume in {out}; starting the run")
 
@@ -195,19 +270,33 @@ def _run(engine, cfg: TrainConfig, out: Path, old_record: Optional[Dict]) -> Dic
                      "train_images": tr["images"]}
             if (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.epochs:
                 logits, labels, secs = engine.predict("val")
+                faults.reached("eval")
                 s = classification_summary(logits, labels, engine.class_names, cfg.label_smoothing)
                 entry.update(val_loss=s["loss"], val_accuracy=s["accuracy"], val_top5=s["top5"],
                              eval_seconds=_r(secs, 3),
                              eval_images_per_second=_r(len(labels) / secs, 2) if secs > 0 else None)
             entry["epoch_seconds"] = _r(time.monotonic() - t0, 3)
-            history.append(entry)
-            wall = wall_before + time.monotonic() - session_start
-            engine.save_checkpoint(ckpt, {"config": cfg.to_dict(), "epoch": epoch + 1, "history": history,
-                                          "wall_time_seconds": wall, "sessions": sessions, "started": started})
-            record["wall_time_seconds"] = round(wall, 3)
-            record["images_per_second"]["train"] = _r(median(e["images_per_second"] for e in history
-                                                             if e.get("images_per_second")), 2)
-            write_record()
+            # The epoch, its checkpoint and the record change together: a SIGTERM waits for them.
+            with stopper.critical():
+                wall = wall_before + time.monotonic() - session_start
+                try:
+                    engine.save_checkpoint(ckpt, {"config": cfg.to_dict(), "epoch": epoch + 1,
+                                                  "history": history + [entry], "wall_time_seconds": wall,
+                                                  "sessions": sessions, "started": started})
+                except OSError as exc:
+                    if is_disk_full(exc):
+                        raise _disk_full(out, ckpt, epoch) from None
+                    raise
+                history.append(entry)
+                record["wall_time_seconds"] = round(wall, 3)
+                record["images_per_second"]["train"] = _r(median(e["images_per_second"] for e in history
+                                                                 if e.get("images_per_second")), 2)
+                try:
+                    write_record()
+                except OSError as exc:
+                    if is_disk_full(exc):
+                        raise _disk_full(out, record_path, epoch + 1) from None
+                    raise
             _say(engine, _epoch_line(entry, cfg.epochs))
             done = epoch + 1
             if done < cfg.epochs:
@@ -218,28 +307,37 @@ def _run(engine, cfg: TrainConfig, out: Path, old_record: Optional[Dict]) -> Dic
                     if elapsed + entry["epoch_seconds"] > 60 * cfg.time_limit_minutes:
                         stopped = True
             if stopped:
-                record["status"] = "stopped"
-                write_record()
-                _say(engine, f"stopped after epoch {done}/{cfg.epochs}; continue with --resume")
-                return record
+                return _stop(engine, record, write_record, out, done, cfg.epochs, "the time limit")
 
         logits, labels, secs = engine.predict("test")
+        faults.reached("eval")
         s = classification_summary(logits, labels, engine.class_names, cfg.label_smoothing)
         record.update(
             test_accuracy=s["accuracy"], test_top5=s["top5"], test_loss=s["loss"], per_class=s["per_class"],
             confusion_matrix=s["confusion_matrix"], macro_f1=s["macro_f1"],
         )
         record["images_per_second"]["eval"] = _r(len(labels) / secs, 2) if secs > 0 else None
-        if engine.is_main:
-            atomic_write_json(pred_path, predictions(logits, labels, engine.test_stems, engine.class_names),
-                              indent=None)
-            record["predictions_file"] = pred_path.name
-        record["wall_time_seconds"] = round(wall_before + time.monotonic() - session_start, 3)
-        record["status"] = "finished"
-        write_record()
+        with stopper.critical(then_stop=False):  # finished: a late SIGTERM has nothing left to stop
+            try:
+                if engine.is_main:
+                    atomic_write_json(pred_path, predictions(logits, labels, engine.test_stems,
+                                                             engine.class_names), indent=None)
+                    record["predictions_file"] = pred_path.name
+                record["wall_time_seconds"] = round(wall_before + time.monotonic() - session_start, 3)
+                record["status"] = "finished"
+                write_record()
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise _disk_full(out, record_path, cfg.epochs) from None
+                raise
         _say(engine, f"test accuracy {s['accuracy']:.4f}, top-5 {s['top5']:.4f} ({len(labels)} images); "
                      f"record: {record_path}")
         return record
+    except StopRequested:
+        done = len(history)
+        for key in ("test_accuracy", "test_top5", "test_loss", "per_class", "confusion_matrix", "macro_f1"):
+            record[key] = None
+        return _stop(engine, record, write_record, out, done, cfg.epochs, "SIGTERM")
     except BaseException as exc:
         record["status"] = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         record["error"] = f"{type(exc).__name__}: {exc}"[:2000]
@@ -248,6 +346,24 @@ def _run(engine, cfg: TrainConfig, out: Path, old_record: Optional[Dict]) -> Dic
         except Exception:  # noqa: BLE001 - keep the original error
             pass
         raise
+
+
+def _stop(engine, record, write_record, out: Path, done: int, epochs: int, why: str) -> Dict[str, Any]:
+    """Mark the run stopped (resumable), write its record, and say how to continue."""
+    record["status"] = "stopped"
+    try:
+        write_record()
+    except OSError as exc:  # the checkpoint is what matters; the record is rewritten on resume
+        _say(engine, f"(the record could not be updated: {exc})")
+    _say(engine, f"stopped by {why} after epoch {done}/{epochs}; the checkpoint in {out} is complete. "
+                 f"Continue with: {_continue_command(out)}")
+    return record
+
+
+def _disk_full(out: Path, path: Path, epoch: int) -> StorageError:
+    kept = f"the checkpoint of epoch {epoch} is kept" if epoch else "no checkpoint was written yet"
+    return StorageError(f"no space left on the disk of {out} while writing {path.name}; {kept}. "
+                        "Free some space there and continue with --resume")
 
 
 def predictions(logits, labels, stems, class_names, k: int = 5) -> Dict[str, Any]:

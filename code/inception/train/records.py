@@ -43,6 +43,10 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_with",
+    "write_checkpoint_bytes",
+    "remove_stale_temporaries",
+    "StorageError",
+    "is_disk_full",
     "read_record",
     "git_commit",
     "library_versions",
@@ -105,6 +109,48 @@ def atomic_write_bytes(path, data: bytes) -> None:
             f.write(data)
 
     atomic_write_with(path, write)
+
+
+def write_checkpoint_bytes(path, data: bytes) -> None:
+    """Write a serialised checkpoint atomically, in two halves (a fault can be injected between them:
+    :mod:`inception.train.faults`, point ``checkpoint``)."""
+    from . import faults
+
+    path = Path(path)
+
+    def write(tmp):
+        half = len(data) // 2
+        with open(tmp, "wb") as f:
+            f.write(data[:half])
+            f.flush()
+            faults.reached("checkpoint", str(path.parent))
+            f.write(data[half:])
+
+    atomic_write_with(path, write)
+
+
+def remove_stale_temporaries(folder) -> int:
+    """Delete the temporary files that a killed process left behind in ``folder``
+    (``.<name>.tmp-*``, see :func:`atomic_write_with`); returns how many."""
+    n = 0
+    for p in Path(folder).glob(".*.tmp-*"):
+        try:
+            p.unlink()
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
+class StorageError(RuntimeError):
+    """The disk is full (or over quota): the message names the folder and what was kept."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` is the operating system's "no space left" or "quota exceeded"."""
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def atomic_write_json(path, obj: Any, indent: Optional[int] = 1) -> None:

@@ -38,6 +38,7 @@ What it does, step by step:
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -56,7 +57,8 @@ from .common import derive_seed
 from .precision import choose_precision
 from .config import ConfigError, TrainConfig
 from .progress import Progress
-from .records import atomic_write_with, cpu_name, library_versions
+from . import faults
+from .records import cpu_name, library_versions, write_checkpoint_bytes
 from .schedules import lr_at
 
 __all__ = ["TorchEngine", "EpochSampler", "training_loss", "build_model", "build_optimizer",
@@ -419,6 +421,7 @@ class TorchEngine:
             sums += torch.stack([loss.double() * n, main_loss.double() * n, correct.double(),
                                  torch.tensor(float(n), dtype=torch.float64, device=self.device)])
             bar.update()
+            faults.reached("step")
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         seconds = time.perf_counter() - start
@@ -472,7 +475,9 @@ class TorchEngine:
             "scaler": self.scaler.state_dict(),
             "rng": _rng_state(self.loader_generator),
         }
-        atomic_write_with(path, lambda tmp: torch.save(state, tmp))
+        buf = io.BytesIO()
+        torch.save(state, buf)
+        write_checkpoint_bytes(path, buf.getvalue())
 
     def read_checkpoint(self, path) -> Tuple[Dict, Dict]:
         try:

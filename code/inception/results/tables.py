@@ -231,7 +231,7 @@ def resolution_rows(runs: Runs) -> List[Dict[str, Any]]:
                 "run": name, "recipe": group.label, "trained at": train_size(run.record),
                 "evaluated at": eval_size(run.record), "test (the run's own)": run.record.get("test_accuracy"),
                 "best size on val": sizes[fw], "val there": at["val_accuracy"] if at else None,
-                "test there": at["test_accuracy"] if at else None,
+                "test there": at.get("test_accuracy") if at else None,  # v1 sweeps only (v2: validation only)
             })
     return rows
 

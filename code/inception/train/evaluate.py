@@ -41,7 +41,8 @@ from .records import atomic_write_json, library_versions, now
 
 __all__ = ["RESOLUTIONS_FORMAT", "evaluate_run", "resolution_sweep", "main"]
 
-RESOLUTIONS_FORMAT = "inception-resolutions-v1"
+#: v2: validation only (v1 records, of the first recipe's runs, also hold the test set at every size).
+RESOLUTIONS_FORMAT = "inception-resolutions-v2"
 
 
 def _checkpoint(run_dir: Path) -> Path:
@@ -165,10 +166,12 @@ def _evaluate(ckpt: _Checkpoint, image_size: int, *, data_dir, cache_dir, parts:
 
 def resolution_sweep(run_dir, sizes: Sequence[int], *, data_dir=None, cache_dir=None, out: Optional[str] = None,
                      batch_size: int = 64, progress: bool = True) -> Dict[str, Any]:
-    """Validation and test accuracy of a run at each input size in ``sizes``; written to ``out`` if given.
+    """Validation accuracy of a run at each input size in ``sizes``; written to ``out`` if given.
 
-    The record (JSON, no weights) keeps, per size, accuracy, top-5 and loss of
-    val and test, and the test set's top-1 predictions, so a page can redraw
+    Validation only: the test set is read once per run, by the run itself, at
+    the evaluation size fixed in its configuration before training. The record
+    (JSON, no weights) keeps, per size, accuracy, top-5 and loss on the
+    validation images and their top-1 predictions, so a page can redraw
     everything from it.
     """
     if not sizes:
@@ -185,16 +188,15 @@ def resolution_sweep(run_dir, sizes: Sequence[int], *, data_dir=None, cache_dir=
     bar = tqdm(it, desc=f"{run_dir.name}: sizes", disable=not progress) if tqdm else it
     for size in bar:
         t0 = time.perf_counter()
-        r = _evaluate(ckpt, size, data_dir=data_dir, cache_dir=cache_dir, parts=("val", "test"),
+        r = _evaluate(ckpt, size, data_dir=data_dir, cache_dir=cache_dir, parts=("val",),
                       batch_size=batch_size, progress=False)
-        row = {"image_size": size, "seconds": round(time.perf_counter() - t0, 2)}
-        for part in ("val", "test"):
-            row.update({f"{part}_accuracy": r[part]["accuracy"], f"{part}_top5": r[part]["top5"],
-                        f"{part}_loss": r[part]["loss"]})
-        row["test_predicted"] = r["test"]["predicted"]
+        row = {"image_size": size, "seconds": round(time.perf_counter() - t0, 2),
+               "val_accuracy": r["val"]["accuracy"], "val_top5": r["val"]["top5"], "val_loss": r["val"]["loss"],
+               "val_predicted": r["val"]["predicted"]}
         rows.append(row)
     record = {"format": RESOLUTIONS_FORMAT, "run": run_dir.name, "framework": cfg.framework,
-              "variant": cfg.variant, "train_image_size": cfg.image_size, "created": now(),
+              "variant": cfg.variant, "train_image_size": cfg.image_size, "eval_image_size": cfg.test_size,
+              "parts": ["val"], "created": now(),
               "versions": library_versions(cfg.framework), "results": rows}
     if out is not None:
         atomic_write_json(Path(out), record)
@@ -203,7 +205,8 @@ def resolution_sweep(run_dir, sizes: Sequence[int], *, data_dir=None, cache_dir=
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m inception.train.evaluate",
-                                description="Evaluate a trained run's checkpoint at several input sizes.")
+                                description="Evaluate a trained run's checkpoint at several input sizes "
+                                            "(validation images only).")
     p.add_argument("run_dir", help="a run folder holding checkpoint.pt or checkpoint.h5")
     p.add_argument("--sizes", type=int, nargs="+", required=True, help="square input sizes to evaluate at")
     p.add_argument("--data-dir", help="UC Merced folder (default: the run's, else $UCMERCED_DIR)")
@@ -219,8 +222,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for r in rec["results"]:
-        print(f"{r['image_size']:4d} px: val {r['val_accuracy']:.4f}  test {r['test_accuracy']:.4f} "
-              f"(top-5 {r['test_top5']:.4f})")
+        print(f"{r['image_size']:4d} px: val {r['val_accuracy']:.4f} (top-5 {r['val_top5']:.4f})")
     return 0
 
 

@@ -132,12 +132,13 @@ PAGE_REPORT_JS = r"""
       .map(e => e.textContent.trim()).filter(t => /^['"].*['"]$/.test(t));
   main.querySelectorAll('figure').forEach(f => { if (!f.querySelector('img, svg, object'))
       errors.push('figure without an image: ' + f.textContent.trim().slice(0, 120)); });
-  // A table wider than the text column must scroll inside its own box.
-  const column = main.getBoundingClientRect();
+  // A table wider than the text column (the article, without the sidebars)
+  // must scroll inside its own box.
+  const column = (main.querySelector('article') || main).getBoundingClientRect();
   const cutTables = [];
   main.querySelectorAll('table').forEach(t => {
     const r = t.getBoundingClientRect();
-    if (r.width === 0 && r.height === 0) return;  // inside a closed dropdown
+    if ((r.width === 0 && r.height === 0) || (t.checkVisibility && !t.checkVisibility())) return;  // a closed dropdown
     let box = null;
     for (let e = t; e && e !== main; e = e.parentElement) {
       const ox = getComputedStyle(e).overflowX;

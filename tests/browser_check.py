@@ -138,7 +138,8 @@ PAGE_REPORT_JS = r"""
   const cutTables = [];
   main.querySelectorAll('table').forEach(t => {
     const r = t.getBoundingClientRect();
-    if ((r.width === 0 && r.height === 0) || (t.checkVisibility && !t.checkVisibility())) return;  // a closed dropdown
+    // not rendered: inside a closed dropdown
+    if ((r.width === 0 && r.height === 0) || (t.checkVisibility && !t.checkVisibility())) return;
     let box = null;
     for (let e = t; e && e !== main; e = e.parentElement) {
       const ox = getComputedStyle(e).overflowX;

@@ -132,6 +132,26 @@ PAGE_REPORT_JS = r"""
       .map(e => e.textContent.trim()).filter(t => /^['"].*['"]$/.test(t));
   main.querySelectorAll('figure').forEach(f => { if (!f.querySelector('img, svg, object'))
       errors.push('figure without an image: ' + f.textContent.trim().slice(0, 120)); });
+  // A table wider than the text column (the article, without the sidebars)
+  // must scroll inside its own box.
+  const column = (main.querySelector('article') || main).getBoundingClientRect();
+  const cutTables = [];
+  main.querySelectorAll('table').forEach(t => {
+    const r = t.getBoundingClientRect();
+    // not rendered: inside a closed dropdown
+    if ((r.width === 0 && r.height === 0) || (t.checkVisibility && !t.checkVisibility())) return;
+    let box = null;
+    for (let e = t; e && e !== main; e = e.parentElement) {
+      const ox = getComputedStyle(e).overflowX;
+      if (ox === 'auto' || ox === 'scroll' || ox === 'hidden' || ox === 'clip') { box = e; break; }
+    }
+    const b = box ? box.getBoundingClientRect() : r;
+    const scrolls = box && ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
+    const outside = b.right > column.right + 1 || b.left < column.left - 1;
+    const clipped = box && !scrolls && box.scrollWidth > box.clientWidth + 1;
+    if (outside || clipped) cutTables.push(Math.round(r.width) + 'px wide in a '
+        + Math.round(column.width) + 'px column: ' + t.textContent.trim().slice(0, 80));
+  });
   const images = [...main.querySelectorAll('img')].map(i => ({
       src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth}));
   // The prose: the page's text without its code cells (input and output).
@@ -139,7 +159,7 @@ PAGE_REPORT_JS = r"""
   prose.querySelectorAll('.cell, script, style').forEach(e => e.remove());
   const code = [...main.querySelectorAll('.cell .cell_input')].map(e => e.textContent);
   return {
-    title, errors, quoted, images,
+    title, errors, quoted, images, cutTables,
     prose: prose.textContent || '',
     glueCalls: code.filter(c => /\bglue\(/.test(c)).map(c => c.trim().slice(0, 120)),
     mathSource: main.querySelectorAll('.math').length,
@@ -253,6 +273,7 @@ def check_page(page_handle, page: str, html_dir: Path,
         result.problems.append("no <h1> title on the page")
     result.problems += [f"error output: {e}" for e in report["errors"]]
     result.problems += [f"glued text shows quotes: {q}" for q in report["quoted"]]
+    result.problems += [f"table cut off: {t}" for t in report["cutTables"]]
     result.problems += [f"developer talk in the prose: ...{w}..."
                         for w in developer_words(report["prose"])]
     result.problems += [f"visible code cell calls glue(: {c}" for c in report["glueCalls"]]

@@ -128,7 +128,8 @@ def test_every_table1_mismatch_is_explained():
             assert r["name"] in an.TABLE1_NOTES
             assert "{" not in r["note"] and "{" not in r["verdict"]
     by = {r["name"]: r for r in rows}
-    assert {n for n, r in by.items() if r["verdict"] == "match"} == {"conv2-3", "inception3a", "fc"}
+    assert {n for n, r in by.items() if r["verdict"] == "match"} == {"conv2-3", "inception3a", "inception3b",
+                                                                     "fc"}
     assert set(an.TABLE1_NOTES) == {n for n, r in by.items() if r["note"]}
 
 
@@ -164,11 +165,13 @@ def test_table1_printed_ops_imply_our_weights():
     """For an Inception block ops = H*W*weights, so the printed ops column gives
     the weights back; for the rows whose params disagree, it gives ours."""
     by = {r["name"]: r for r in an.table1_report()}
-    for name in ("inception3b", "inception4b", "inception4c", "inception4d", "inception4e", "inception5b"):
+    for name in ("inception4b", "inception4c", "inception4d", "inception4e", "inception5b"):
         r = by[name]
         assert r["ops_match"]
         assert abs(r["implied_params_k"] - r["ours_params_k"]) / r["ours_params_k"] < 0.01, name
         assert abs(r["paper_params_k"] - r["ours_params_k"]) >= 1, name
+    r = by["inception3b"]  # agrees with biases (379.6K), not with weights alone (379.0K)
+    assert r["params_match"] and abs(r["paper_params_k"] - r["ours_params_k"]) < 1
     r = by["inception5a"]
     assert abs(r["implied_params_k"] - r["paper_params_k"]) / r["paper_params_k"] < 0.01
 
@@ -278,3 +281,14 @@ def test_text_excerpt():
     assert ex.splitlines()[:3] == ["0", "1", "2"] and ex.splitlines()[-2:] == ["98", "99"]
     assert "95 lines" in ex
     assert an.text_excerpt("a\nb", 3, 2) == "a\nb"
+
+
+def test_table1_report_follows_the_convention_that_reproduces_the_most_rows():
+    """With biases 4 rows agree in both columns, with weights alone 3 (3b is the
+    difference); K = 1000 reproduces none. The report takes the first."""
+    def agreeing(biases):
+        return {r["name"] for r in an.table1_report(explain=False, biases=biases)
+                if r["params_match"] and r["ops_match"]}
+    assert agreeing(True) == {"conv2-3", "inception3a", "inception3b", "fc"}
+    assert agreeing(False) == {"conv2-3", "inception3a", "fc"}
+    assert agreeing(None) == agreeing(True)

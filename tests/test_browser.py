@@ -58,6 +58,8 @@ ValueError: boom</pre></div></div>
 <p>The nbval run in CI checks this; see tests/test_book.py and issue 14.</p>
 <div class="cell"><div class="cell_input"><pre>glue("x", 1)</pre></div></div>
 <div class="cell"><div class="cell_input"><pre># smoke in a code cell is not prose</pre></div></div>
+<table><tr><td style="min-width: 3000px">a wide table in no box</td></tr></table>
+<div style="overflow-x: hidden"><table><tr><td style="min-width: 3000px">clipped</td></tr></table></div>
 <a href="nowhere.html">broken</a> <a href="good.html#nope">bad anchor</a> <a href="good.html#here">fine</a>
 <script>undefinedFunction();</script>
 </main></body></html>"""
@@ -66,6 +68,8 @@ GOOD_PAGE = """<!DOCTYPE html><html><head><title>good</title></head><body><main>
 <h1 id="here">Good page</h1><a href="bad.html">a link</a>
 <p>The test set is read once; the target distribution is smoothed.</p>
 <div class="cell"><div class="cell_input"><pre>model = googlenet()  # smoke</pre></div></div>
+<div style="overflow-x: auto"><table><tr><td style="min-width: 3000px">wide, scrolls</td></tr></table></div>
+<details><summary>closed</summary><table><tr><td style="min-width: 3000px">hidden</td></tr></table></details>
 </main></body></html>"""
 
 
@@ -83,7 +87,8 @@ def test_the_checker_catches_what_it_should(tmp_path):
     for expected in ("image not loaded", "error output", "a Python traceback", "MathJax rendered none",
                      "glued text shows quotes", "broken link", "broken anchor", "JavaScript exception",
                      "failed to load", "figure without an image", "visible code cell calls glue(",
-                     "developer talk in the prose", "nbval run in CI", "tests/test_book.py", "issue 14"):
+                     "developer talk in the prose", "nbval run in CI", "tests/test_book.py", "issue 14",
+                     "table cut off: ", "px column: a wide table in no box", "px column: clipped"):
         assert expected in problems, expected
     assert "good.html#here" not in problems
     assert "smoke in a code cell" not in problems  # code cells are not prose

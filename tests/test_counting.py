@@ -5,7 +5,7 @@ import pytest
 from inception import counting
 from inception.counting import (
     conv_macs, count_blocks, count_layers, googlenet_totals, inception_cost, pool_out_size,
-    table1_comparison, totals,
+    table1_comparison, table1_convention, table1_conventions, totals,
 )
 from inception.spec import googlenet_spec
 
@@ -97,3 +97,15 @@ def test_256_input_changes_macs_not_params():
     a, b = googlenet_totals("paper", 21, True, 224), googlenet_totals("paper", 21, True, 256)
     assert a.params == b.params
     assert b.macs > a.macs * (256 / 224) ** 2 * 0.95
+
+
+def test_table1_conventions_count_the_rows_each_reproduces():
+    """K = 1000 reproduces no row; K = 1024 with biases four, weights alone three."""
+    by = {(c["biases"], c["K"]): c for c in table1_conventions()}
+    assert all(c["rows"] == 12 for c in by.values())
+    assert by[(False, 1000)]["agree"] == by[(True, 1000)]["agree"] == 0
+    assert by[(False, 1024)]["agreeing"] == ["conv2-3", "inception3a", "fc"]
+    assert by[(True, 1024)]["agreeing"] == ["conv2-3", "inception3a", "inception3b", "fc"]
+    assert table1_convention() == by[(True, 1024)]
+    rows = {r["name"]: r for r in table1_comparison(biases=True)}
+    assert rows["inception3a"]["ours_params_k"] == (163328 + 368) / 1024  # + one bias per filter

@@ -62,6 +62,14 @@ def test_label_smoothing():
 
 def test_rmsprop_normalises_the_step_unless_eps_is_large():
     rows = L.rmsprop_steps()
+    # TensorFlow's form (eps inside the root), by hand for 2 steps, g = 1, eps = 1
+    (r,) = L.rmsprop_steps(gradients=(1.0,), eps=(1.0,), steps=2)
+    assert r["distance"] == pytest.approx(0.01 / math.sqrt(0.1 + 1) + 0.01 / math.sqrt(0.19 + 1))
+    # PyTorch's form (eps outside) is torch.optim.RMSprop's, and differs
+    (t,) = L.rmsprop_steps(gradients=(1.0,), eps=(1.0,), steps=2, form="pytorch")
+    assert t["distance"] == pytest.approx(0.01 / (math.sqrt(0.1) + 1) + 0.01 / (math.sqrt(0.19) + 1))
+    with pytest.raises(ValueError):
+        L.rmsprop_steps(form="keras")
     small = [r["distance"] for r in rows if r["eps"] < 1e-3]
     assert max(small) == pytest.approx(min(small), rel=1e-3)
     big = {r["gradient"]: r["distance"] for r in rows if r["eps"] == 1.0}
@@ -77,7 +85,9 @@ def test_grid_reduction_options():
 
 def test_stems_and_the_v4_stem_figure():
     v1, v1_at_299, v3 = L.stem_comparison()
-    assert v1["params"] == 7 * 7 * 3 * 64 + 64 and v3["ReLUs"] == 3
+    # convolution weights alike in every row: no biases, no batch norm
+    assert v1["weights"] == v1_at_299["weights"] == 7 * 7 * 3 * 64 and v3["ReLUs"] == 3
+    assert v3["weights"] == 9 * (3 * 32 + 32 * 32 + 32 * 64)
     assert v3["output"] == v1_at_299["output"]
     fig = L.v4_stem_figure()
     assert len(fig.axes) == 4

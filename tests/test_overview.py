@@ -61,8 +61,10 @@ def test_kernel_costs_grow_with_the_square():
 
 
 def test_widening_is_quadratic():
-    assert overview.widening_cost(factor=2)["ratio"] == 4
-    assert overview.widening_cost(factor=3)["ratio"] == 9
+    w = overview.widening_cost(factor=2)  # input width fixed: 2c + 4c over c + c
+    assert (w["ratio"], w["first_ratio"], w["second_ratio"]) == (3, 2, 4)
+    assert w["before"] == 2 * 28 * 28 * 128 * 9 * 128
+    assert overview.widening_cost(factor=3)["ratio"] == 6  # (3 + 9) / 2
 
 
 def test_naive_network_grows_block_after_block():

@@ -57,6 +57,8 @@ __all__ = [
     "totals",
     "googlenet_totals",
     "table1_comparison",
+    "table1_conventions",
+    "table1_convention",
     "aux_input_size",
     "conv_layer_counts",
     "sequence_counts",
@@ -446,14 +448,17 @@ def googlenet_totals(variant="paper", num_classes=1000, aux_logits=True, input_s
     return totals(googlenet_spec(variant, num_classes, aux_logits, **kwargs), input_size)
 
 
-def table1_comparison(variant="paper", input_size: int = 224) -> List[Dict[str, object]]:
+def table1_comparison(variant="paper", input_size: int = 224, biases: bool = False,
+                      k: int = 1024) -> List[Dict[str, object]]:
     """The paper's Table 1 beside what the code computes, row by row.
 
-    Our parameter counts use the paper's convention (weights only, no biases)
-    and ``K = 1024``; operations are MACs in millions (``M = 10**6``). Each row
-    gets ``params_match``/``ops_match``: true when ours is within one unit of
-    the last printed digit (the paper both rounds and truncates: 159.5K is
-    printed 159K, 73.6M is printed 73M).
+    Our parameter counts are weights only (``biases=False``) or weights and
+    biases (``biases=True``, the paper variant's trainable parameters), in
+    units of ``k`` (1024 or 1000); operations are MACs in millions
+    (``M = 10**6``). Each row gets ``params_match``/``ops_match``: true when
+    ours is within one unit of the last printed digit (the paper both rounds
+    and truncates: 159.5K is printed 159K, 73.6M is printed 73M). Which
+    convention reproduces the most rows: :func:`table1_conventions`.
     """
     spec = googlenet_spec(variant, num_classes=1000, aux_logits=False)
     blocks = {b.name: b for b in count_blocks(spec, input_size)}
@@ -467,7 +472,7 @@ def table1_comparison(variant="paper", input_size: int = 224) -> List[Dict[str, 
     rows = []
     for r in TABLE1:
         b = merged.get(r.name)
-        ours_k = b.weights / 1024 if b else None
+        ours_k = ((b.trainable if biases else b.weights) / k) if b else None
         ours_m = b.macs / 1e6 if b else None
         shape = None
         if b is not None and len(b.output_shape) == 3:
@@ -486,6 +491,35 @@ def table1_comparison(variant="paper", input_size: int = 224) -> List[Dict[str, 
             "ops_match": _close(r.paper_ops_m, ours_m),
         })
     return rows
+
+
+def table1_conventions(variant="paper", input_size: int = 224) -> List[Dict[str, object]]:
+    """How many rows of Table 1 each counting convention reproduces.
+
+    One row per convention (weights only or with biases, ``K`` = 1024 or
+    1000): ``rows`` (rows with a printed parameter count), ``agree`` (rows
+    whose parameters *and* operations are within one unit of the printed
+    digit) and ``agreeing`` (their names). The operations do not depend on
+    the convention; only the parameter column does.
+    """
+    out = []
+    for biases in (False, True):
+        for k in (1024, 1000):
+            rows = [r for r in table1_comparison(variant, input_size, biases=biases, k=k)
+                    if r["paper_params_k"] is not None]
+            agreeing = [r["name"] for r in rows if r["params_match"] and r["ops_match"]]
+            out.append({"parameters": "weights and biases" if biases else "weights only",
+                        "biases": biases, "K": k, "rows": len(rows), "agree": len(agreeing),
+                        "agreeing": agreeing})
+    return out
+
+
+def table1_convention(variant="paper", input_size: int = 224) -> Dict[str, object]:
+    """The convention of :func:`table1_conventions` that reproduces the most
+    rows (the first in its order on a tie: weights only before biases)."""
+    conventions = table1_conventions(variant, input_size)
+    best = max(c["agree"] for c in conventions)
+    return next(c for c in conventions if c["agree"] == best)
 
 
 def _close(printed: Optional[float], ours: Optional[float]) -> Optional[bool]:

@@ -28,6 +28,7 @@ __all__ = [
     "PAPERS_WITH_CODE_TASKS",
     "V3_PAPER_PARAMS_QUOTED",
     "BN_STEPS_QUOTED",
+    "V3_TABLE3_QUOTED",
     "INCEPTION_RESNET_QUOTED",
     "VERSION_NAMES",
     "single_model_result",
@@ -99,6 +100,21 @@ _PWC_FIRST_SHARE = 0.1795
 #: reduction with respect to its predecessor AlexNet, which used 60 million
 #: parameters."
 V3_PAPER_PARAMS_QUOTED = {"googlenet": 5e6, "alexnet": 60e6, "factor": 12}
+
+
+#: The v3 paper's Table 3 (Szegedy et al. 2016): single-crop top-1 error on
+#: the ILSVRC 2012 validation set and cost in billions of operations per
+#: image, from GoogLeNet through the factorised Inception-v2 (the slides'
+#: "v2") to Inception-v3 (the last row). Section 6 sums it up: Inception-v2's
+#: "computation cost is only about 2.5 higher than that of GoogLeNet". Quoted.
+V3_TABLE3_QUOTED: Tuple[Row, ...] = (
+    {"network": "GoogLeNet", "top-1 error": 0.29, "cost (billion ops)": 1.5},
+    {"network": "BN-GoogLeNet", "top-1 error": 0.268, "cost (billion ops)": 1.5},
+    {"network": "BN-Inception", "top-1 error": 0.252, "cost (billion ops)": 2.0},
+    {"network": "Inception-v2", "top-1 error": 0.234, "cost (billion ops)": 3.8},
+    {"network": "Inception-v2 BN-auxiliary (Inception-v3)", "top-1 error": 0.212,
+     "cost (billion ops)": 4.8},
+)
 
 
 def single_model_result() -> Row:
@@ -322,24 +338,40 @@ def smoothed_logit_gap(num_classes: int, epsilon: float) -> float:
 
 
 def rmsprop_steps(gradients: Sequence[float] = (0.01, 1.0, 100.0), eps: Sequence[float] = (1e-8, 1.0),
-                  lr: float = 0.01, alpha: float = 0.9, steps: int = 50) -> List[Row]:
+                  lr: float = 0.01, rho: float = 0.9, steps: int = 50,
+                  form: str = "tensorflow") -> List[Row]:
     """How far one parameter moves in ``steps`` RMSProp steps with a constant
-    gradient ``g``, for several ``g`` and ``eps`` (``torch.optim.RMSprop``,
-    whose ``alpha`` is the decay of the squared-gradient average). With a
-    small eps the step no longer depends on the size of the gradient; with
-    Inception-v3's eps = 1.0 small gradients take small steps again."""
-    import torch
+    gradient ``g``, for several ``g`` and ``eps``. With a small eps the step
+    no longer depends on the size of the gradient; with Inception-v3's
+    eps = 1.0 small gradients take plain SGD's steps again.
 
+    ``form="tensorflow"``: TensorFlow's RMSProp, the optimiser of the v3
+    paper, with eps *inside* the square root,
+    ``v = rho v + (1 - rho) g^2``, ``theta -= lr g / sqrt(v + eps)``.
+    ``form="pytorch"``: ``torch.optim.RMSprop`` (``alpha`` = rho), with eps
+    outside, ``theta -= lr g / (sqrt(v) + eps)``. Both start from v = 0.
+    """
+    if form not in ("tensorflow", "pytorch"):
+        raise ValueError(f"form must be 'tensorflow' or 'pytorch', not {form!r}")
     rows = []
     for e in eps:
         for grad in gradients:
-            p = torch.zeros(1, requires_grad=True)
-            opt = torch.optim.RMSprop([p], lr=lr, alpha=alpha, eps=e)
-            for _ in range(steps):
-                opt.zero_grad()
-                p.grad = torch.full((1,), float(grad))
-                opt.step()
-            rows.append({"eps": e, "gradient": grad, "distance": float(-p.detach()),
+            if form == "pytorch":
+                import torch
+
+                p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+                opt = torch.optim.RMSprop([p], lr=lr, alpha=rho, eps=e)
+                for _ in range(steps):
+                    opt.zero_grad()
+                    p.grad = torch.full((1,), float(grad), dtype=torch.float64)
+                    opt.step()
+                distance = float(-p.detach())
+            else:
+                v = distance = 0.0
+                for _ in range(steps):
+                    v = rho * v + (1 - rho) * grad * grad
+                    distance += lr * grad / math.sqrt(v + e)
+            rows.append({"eps": e, "gradient": grad, "distance": distance,
                          "plain SGD": lr * grad * steps})
     return rows
 
@@ -371,8 +403,8 @@ def grid_reduction_options(d: int = 35, k: int = 320, kernel: int = 3) -> List[R
 def stem_comparison() -> List[Row]:
     """GoogLeNet's first layer (7x7/2, 3 -> 64 on 224x224) against
     Inception-v3's three 3x3 convolutions that replace it (on 299x299), and
-    what a 7x7/2 would cost at v3's size: parameters (with biases for v1, as
-    built; without for v3, which has batch norm), multiply-adds, and the
+    what a 7x7/2 would cost at v3's size: convolution weights (no biases, no
+    batch norm, so that the three rows count alike), multiply-adds, and the
     receptive field of the last unit."""
     from .versions import count_blocks as v_count_blocks, inception_v3_spec
 
@@ -382,13 +414,13 @@ def stem_comparison() -> List[Row]:
     side = v3[-1].output_shape[1]
     return [
         {"stem": "v1: 7x7/2, 3 -> 64", "input": 224, "output": "x".join(map(str, g.output_shape)),
-         "params": g.params, "MACs": g.macs, "receptive field": 7, "ReLUs": 1},
+         "weights": g.weights, "MACs": g.macs, "receptive field": 7, "ReLUs": 1},
         {"stem": "7x7/2, 3 -> 64 at v3's size", "input": 299, "output": f"64x{side}x{side}",
-         "params": 7 * 7 * 3 * 64, "MACs": conv_macs(side, side, 3, 64, 7), "receptive field": 7,
+         "weights": 7 * 7 * 3 * 64, "MACs": conv_macs(side, side, 3, 64, 7), "receptive field": 7,
          "ReLUs": 1},
         {"stem": "v3: 3x3/2 -> 3x3 -> 3x3 (32, 32, 64)", "input": 299,
          "output": "x".join(map(str, v3[-1].output_shape)),
-         "params": sum(b.params for b in v3), "MACs": sum(b.macs for b in v3),
+         "weights": sum(b.weights for b in v3), "MACs": sum(b.macs for b in v3),
          "receptive field": 3 + 2 * 2 + 2 * 2, "ReLUs": 3},
     ]
 

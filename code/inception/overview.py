@@ -285,15 +285,20 @@ def kernel_costs(height: int = 28, width: int = 28, in_channels: int = 192, out_
 
 
 def widening_cost(height: int = 28, width: int = 28, channels: int = 128, factor: int = 2,
-                  kernel: int = 3) -> Dict[str, int]:
+                  kernel: int = 3) -> Dict[str, float]:
     """Two chained ``kernel x kernel`` convolutions with ``channels`` filters
-    each, then with ``factor`` times as many: the paper's point that a
-    uniform widening costs ``factor**2`` times the computation."""
-    def pair(c):
-        return 2 * conv_macs(height, width, c, c, kernel)
-
-    before, after = pair(channels), pair(channels * factor)
-    return {"before": before, "after": after, "ratio": after // before}
+    each, reading a ``channels``-wide input, then with ``factor`` times as
+    many filters; the chain's input keeps its width. The second layer's
+    input and output both widen, so it costs ``factor**2`` times as much;
+    the first, whose input is fixed, ``factor`` times: the paper's
+    "quadratic increase", exact for every layer after the first."""
+    first = conv_macs(height, width, channels, channels, kernel)
+    second = conv_macs(height, width, channels, channels, kernel)
+    first_w = conv_macs(height, width, channels, channels * factor, kernel)
+    second_w = conv_macs(height, width, channels * factor, channels * factor, kernel)
+    before, after = first + second, first_w + second_w
+    return {"before": before, "after": after, "ratio": after / before,
+            "first_ratio": first_w / first, "second_ratio": second_w / second}
 
 
 def naive_vs_reduced(table: Sequence[TableRow] = TABLE1, input_size: int = 224,

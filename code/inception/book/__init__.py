@@ -33,7 +33,9 @@ Where things are
     :mod:`~inception.book.glue` (glue, number formats, figures),
     :mod:`~inception.book.table`, :mod:`~inception.book.bibliography`,
     :mod:`~inception.book.notebooks` (execution, the Colab cell's text),
-    :mod:`~inception.book.sphinx`; everything is importable from here.
+    :mod:`~inception.book.words` (prose words before the exercises, the
+    learning-objectives box; ``python -m inception.book words book/*.ipynb``),
+    :mod:`~inception.book.sphinx`; everything else is importable from here.
 
 Refreshing the committed outputs
     ``python -m inception.book execute book/*.ipynb`` executes notebooks in

@@ -34,6 +34,7 @@ __all__ = [
     "inception_v4_comparison",
     "bn_inception_comparison",
     "network_comparison",
+    "TORCHVISION_GOOGLENET",
     "torchvision_checkpoint_top1_error",
     "weight_counts",
     "block_counts",
@@ -202,32 +203,43 @@ def bn_inception_comparison() -> Dict[str, object]:
     }
 
 
-def network_comparison() -> List[Dict[str, object]]:
+def network_comparison(torchvision_googlenet: bool = False) -> List[Dict[str, object]]:
     """GoogLeNet, BN-Inception, Inception-v3 and Inception-v4 at their
     native input sizes, without auxiliary heads, 1000 classes: parameters
     (PyTorch's convention), multiply-adds for one image, and the published
-    single-crop top-1 error."""
+    single-crop top-1 error. ``torchvision_googlenet``: add, after GoogLeNet,
+    torchvision's GoogLeNet (the ``"bn"`` variant, ``version`` ``"v1-bn"``),
+    which has no published error of its own; each row's numbers are those of
+    one network."""
     nets = [
         ("GoogLeNet", "v1", 224, googlenet_totals("paper", aux_logits=False)),
         ("BN-Inception", "v2", 224, totals(bn_inception_spec())),
         ("Inception-v3", "v3", 299, totals(inception_v3_spec(aux_logits=False))),
         ("Inception-v4", "v4", 299, totals(inception_v4_spec())),
     ]
+    if torchvision_googlenet:
+        nets.insert(1, (TORCHVISION_GOOGLENET, "v1-bn", 224, googlenet_totals("bn", aux_logits=False)))
     rows = []
     for name, version, size, t in nets:
-        pub = PUBLISHED_TOP1_ERROR[name]
+        pub = PUBLISHED_TOP1_ERROR.get(name, {"top1_error": None, "cite": None, "where": ""})
         rows.append({"network": name, "version": version, "input": size, "params": t.trainable, "MACs": t.macs,
                      "top-1 error": pub["top1_error"], "cite": pub["cite"], "where": pub["where"]})
     return rows
 
 
+#: The name of torchvision's GoogLeNet (the ``"bn"`` variant) in
+#: :func:`network_comparison` and :func:`torchvision_checkpoint_top1_error`.
+TORCHVISION_GOOGLENET = "GoogLeNet (bn, torchvision)"
+
+
 def torchvision_checkpoint_top1_error() -> Dict[str, float]:
     """Top-1 error of torchvision's ImageNet checkpoints as torchvision
     reports it (``weights.meta``): its GoogLeNet (the ``"bn"`` variant) and
-    Google's Inception-v3. Read from the installed package, no download."""
+    Google's Inception-v3, keyed as in :func:`network_comparison`. Read from
+    the installed package, no download."""
     from torchvision.models import GoogLeNet_Weights, Inception_V3_Weights
 
     out = {}
-    for name, w in (("GoogLeNet", GoogLeNet_Weights.IMAGENET1K_V1), ("Inception-v3", Inception_V3_Weights.IMAGENET1K_V1)):
+    for name, w in ((TORCHVISION_GOOGLENET, GoogLeNet_Weights.IMAGENET1K_V1), ("Inception-v3", Inception_V3_Weights.IMAGENET1K_V1)):
         out[name] = round(1 - w.meta["_metrics"]["ImageNet-1K"]["acc@1"] / 100, 5)
     return out

@@ -1,9 +1,10 @@
 """Results on UC Merced, read from the committed run records (chapter 7).
 
-Four modules, one job each: :mod:`~inception.results.records` (run records
+Five modules, one job each: :mod:`~inception.results.records` (run records
 on disk, recipes, the data set, CAMs, the cross-check's results),
 :mod:`~inception.results.tables`, :mod:`~inception.results.figures` and
-:mod:`~inception.results.quoted` (the numbers the prose quotes); every name is
+:mod:`~inception.results.quoted` (the numbers the prose quotes) and
+:mod:`~inception.results.engines` (the appendix on the two engines); every name is
 re-exported here.
 
 The training runs (``python -m inception.train``, queued by
@@ -15,13 +16,14 @@ few test images). No weights and no images are committed. Everything here
 reads those files, so the chapter renders anywhere, and degrades to a note
 where a run has not finished or the images are not on the machine.
 
-* Loading: :func:`load_runs`, :data:`EXPECTED_RUNS` (the queued recipe),
-  :data:`FIRST_RECIPE_RUNS`, :func:`runs_status`; recipes: :func:`recipes`
-  (runs grouped by configuration, oldest first), :func:`queued_recipe`,
+* Loading: :func:`load_runs`; grouping: :func:`recipes` (by engine generation,
+  :func:`engine_generation` against :data:`CURRENT_ENGINES_COMMIT`, and by
+  recipe, :func:`recipe_key`; the current engines first), :func:`recipe_description`,
   :func:`figure_run` (the run the figures show: validation chooses);
   sizes: :func:`train_size`, :func:`source_size`, :func:`eval_size` (the
   size of a run's one test evaluation, fixed in its configuration).
-* Tables: :func:`run_rows` (per recipe, framework and seed),
+* Tables: :func:`headline_rows` (per group, framework and seed, the mean, the
+  slides and the literature), :func:`run_rows`, :func:`recipe_settings`, :func:`train_config`,
   :func:`summary_rows`, :func:`recipe_rows`, :func:`recipe_comparison`,
   :func:`command_line`, :func:`slides_rows` (against :data:`SLIDES`),
   :func:`seed_spread`, :func:`aux_comparison`, :func:`top_confusions`,
@@ -45,8 +47,11 @@ where a run has not finished or the images are not on the machine.
 * Every number the chapter quotes: :func:`quoted_numbers` (tests compare it
   with the chapter's glued values).
 
-A figure function returns ``None`` when what it needs is missing;
-:func:`missing_note` says why, in a sentence for the reader.
+A figure function returns ``None`` when what it needs is missing (and
+:func:`show_photos` of ``None`` displays nothing); :func:`images_note` says,
+in one sentence for the reader, where the photographs come from (the
+official TIFFs or a re-encoded copy, :func:`image_source`) or that they are
+absent.
 """
 
 
@@ -54,18 +59,15 @@ from .figures import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
 from .tables import *  # noqa: F401,F403
 from .quoted import *  # noqa: F401,F403
+from .engines import *  # noqa: F401,F403
 from ..train.cams import select_cam_images as _select_cam_images  # noqa: F401 (tests)
 
 __all__ = [
-    "RunSpec",
     "Run",
-    "EXPECTED_RUNS",
     "SLIDES",
     "PUBLISHED",
     "ODD_SIZES",
     "FINETUNE_RECIPE",
-    "SCRATCH_RECIPE",
-    "gpu_plan",
     "default_runs_dir",
     "find_images",
     "load_runs",
@@ -89,7 +91,6 @@ __all__ = [
     "compute_cams",
     "read_cams",
     "quoted_numbers",
-    "missing_note",
     "pct",
     "show_photos",
     "plot_learning_curves",
@@ -100,7 +101,6 @@ __all__ = [
     "plot_size_histogram",
     "plot_cams",
     "EVAL_SIZES",
-    "FIRST_RECIPE_RUNS",
     "Recipe",
     "train_size",
     "source_size",
@@ -118,30 +118,42 @@ __all__ = [
     "AUX_FORMATS",
     "RESOLUTION_FORMATS",
     "CROSSCHECK_FORMATS",
-    "queued_recipe",
     "convention_sizes",
     "loss_above",
-    "queued_recipe_key",
     "framework_results",
     "framework_gap",
     "results_sentence",
-    "recipe_comparison",
     "crosscheck_rows",
     "crosscheck_numbers",
     "plot_crosscheck",
     "plot_branch_flips",
     "flip_numbers",
     "SUMMARY_FORMATS",
-    "NO_IMAGES",
-    "MAIN_RUN",
-    "KERAS_RUN",
-    "NOAUX_RUN",
     "cams_of",
     "read_resolutions",
     "chosen_eval_size",
     "best_val_sizes",
     "resolution_rows",
     "plot_resolutions",
+    "CURRENT_ENGINES_COMMIT",
+    "CURRENT_ENGINES_FIELD",
+    "GENERATIONS",
+    "engine_generation",
+    "recipe_description",
+    "headline_rows",
+    "train_config",
+    "recipe_settings",
+    "CLASS_KINDS",
+    "weakest_classes",
+    "image_source",
+    "images_note",
+    "jpeg_quality",
+    "engine_numbers",
+    "show_cams",
+    "aux_runs",
+    "plot_momentum_steps",
+    "kinds_sentence",
+    "CLASS_WORDS",
 ]
 
 

@@ -764,3 +764,13 @@ def test_convention_sizes_and_the_loss_comparison(tmp_path):
     q = R.convention_numbers(group)
     assert q["eng_keras_above"] == "2" and q["eng_keras_above_others"] == "both PyTorch runs'"
     assert q["eng_conv_steps"] == "n/a"  # the hand-made records have no steps_per_epoch
+
+
+def test_recipe_sentence_reads_the_configuration():
+    assert R.recipe_sentence(make_record()) == (
+        "the batch-norm variant from random weights, with both auxiliary heads, by SGD with Nesterov momentum "
+        "0.9 under a one-cycle schedule that rises to a peak rate of 0.1 and falls to almost zero, with weight "
+        "decay 0.0005 and label smoothing 0.1")
+    other = R.recipe_sentence(make_record(aux=False, schedule="cosine", lr=0.05, pretrained="imagenet"))
+    assert other.startswith("the batch-norm variant from ImageNet weights, without auxiliary heads")
+    assert "a cosine schedule from a rate of 0.05" in other

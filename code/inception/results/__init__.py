@@ -152,6 +152,7 @@ __all__ = [
     "show_cams",
     "aux_runs",
     "plot_momentum_steps",
+    "recipe_sentence",
     "kinds_sentence",
     "CLASS_WORDS",
 ]

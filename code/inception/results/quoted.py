@@ -28,6 +28,7 @@ from .tables import (
     aux_comparison,
     framework_gap,
     pct,
+    recipe_sentence,
     results_sentence,
     seed_spread,
     slides_explanation,
@@ -265,6 +266,7 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None,
     q["ch7_main_engines"] = ("the current engines" if main and main.generation == "current" else
                              "the earlier engines" if main else "n/a")
     q["ch7_main_results"] = results_sentence(main) if main else "no run has finished"
+    q["ch7_main_recipe"] = recipe_sentence(main.record) if main else "n/a"
     q["ch7_main_gap_sentence"] = _framework_sentence(main) if main else "n/a"
     current = [g for g in groups if g.generation == "current"]
     earlier = [g for g in groups if g.generation == "earlier"]
@@ -348,7 +350,7 @@ def engine_numbers(runs: Runs, checks: Optional[Mapping[Tuple[int, str], Mapping
     earlier = [g for g in recipes(runs) if g.generation == "earlier"]
     eg = earlier[0] if earlier else None
     q = {"eng_earlier_results": results_sentence(eg) if eg else "n/a",
-         "eng_earlier_gap": _points(framework_gap(eg)) if eg else "n/a"}
+         "eng_earlier_gap_sentence": _framework_sentence(eg) if eg else "n/a"}
     q.update(convention_numbers(eg))
     q.update(crosscheck_numbers(checks or {}))
     q.update(flip_numbers(checks or {}, flips or {}))

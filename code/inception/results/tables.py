@@ -495,6 +495,26 @@ def _train_config(config: Mapping[str, Any]):
     return TrainConfig(**{k: v for k, v in config.items() if k in known})
 
 
+def recipe_sentence(record: Mapping[str, Any]) -> str:
+    """What a run's recipe trains and how, in words, from its configuration:
+    ``"the batch-norm variant from random weights, with both auxiliary heads, by SGD
+    with Nesterov momentum 0.9 under a one-cycle schedule that rises to a peak
+    rate of 0.1 and falls to almost zero, with weight decay 0.0005 and label
+    smoothing 0.1"``."""
+    c = _train_config(_cfg(record))
+    variant = {"bn": "batch-norm", "paper": "paper's"}.get(c.variant, repr(c.variant))
+    parts = [f"the {variant} variant " + ("from ImageNet weights" if c.pretrained else "from random weights")]
+    parts.append("with both auxiliary heads" if c.aux_logits else "without auxiliary heads")
+    opt = {"sgd": "SGD" + (f" with Nesterov momentum {c.momentum:g}" if c.nesterov else f" with momentum {c.momentum:g}"),
+           "rmsprop": "RMSProp", "adamw": "AdamW"}.get(c.optimizer, c.optimizer)
+    sched = {"onecycle": f"a one-cycle schedule that rises to a peak rate of {c.lr:g} and falls to almost zero",
+             "cosine": f"a cosine schedule from a rate of {c.lr:g}",
+             "constant": f"a constant rate of {c.lr:g}"}.get(c.schedule, f"a {c.schedule} schedule from {c.lr:g}")
+    parts.append(f"by {opt} under {sched}")
+    parts.append(f"with weight decay {c.weight_decay:g} and label smoothing {c.label_smoothing:g}")
+    return ", ".join(parts)
+
+
 def recipe_settings(groups: Sequence[Recipe]) -> List[Dict[str, Any]]:
     """The settings of each group's recipe side by side (one column per group
     label), read from its first run's configuration: where the training crops

@@ -1,4 +1,5 @@
-"""Results on UC Merced, read from the committed run records (chapter 7).
+"""Results on UC Merced, read from the committed run records (chapter 7 and
+the appendix "Do the two engines train alike?").
 
 Five modules, one job each: :mod:`~inception.results.records` (run records
 on disk, recipes, the data set, CAMs, the cross-check's results),
@@ -13,8 +14,8 @@ The training runs (``python -m inception.train``, queued by
 metrics, timings), ``predictions.json`` (every test image's top-5) and, once
 computed with :func:`compute_cams`, ``cams.json`` (class activation maps of a
 few test images). No weights and no images are committed. Everything here
-reads those files, so the chapter renders anywhere, and degrades to a note
-where a run has not finished or the images are not on the machine.
+reads those files, so the chapter renders anywhere; a run appears once its
+record says it finished, and the images' absence is one note.
 
 * Loading: :func:`load_runs`; grouping: :func:`recipes` (by engine generation,
   :func:`engine_generation` against :data:`CURRENT_ENGINES_COMMIT`, and by
@@ -23,29 +24,33 @@ where a run has not finished or the images are not on the machine.
   sizes: :func:`train_size`, :func:`source_size`, :func:`eval_size` (the
   size of a run's one test evaluation, fixed in its configuration).
 * Tables: :func:`headline_rows` (per group, framework and seed, the mean, the
-  slides and the literature), :func:`run_rows`, :func:`recipe_settings`, :func:`train_config`,
-  :func:`summary_rows`, :func:`recipe_rows`, :func:`recipe_comparison`,
+  slides and the literature), :func:`run_rows`, :func:`recipe_settings`,
+  :func:`recipe_sentence`, :func:`train_config` (a record's configuration,
+  to train it again), :func:`summary_rows`, :func:`recipe_rows`,
   :func:`command_line`, :func:`slides_rows` (against :data:`SLIDES`),
   :func:`seed_spread`, :func:`aux_comparison`, :func:`top_confusions`,
-  :func:`misclassified`, :func:`resolution_rows` (the test-size sweep, an
-  analysis).
-* The training cross-check of the two engines: :func:`load_crosschecks`,
+  :func:`misclassified`, :func:`weakest_classes` and :func:`kinds_sentence`
+  (from the confusion matrix), :func:`resolution_rows` (the test-size sweep,
+  an analysis).
+* The appendix on the two engines (:mod:`~inception.results.engines`): the
+  training cross-check, :func:`load_crosschecks`,
   :func:`crosscheck_rows`, :func:`plot_crosscheck`; where it jumps:
   :func:`load_branch_flips`, :func:`plot_branch_flips`, :func:`flip_numbers`.
-* How large the first recipe's convention differences were:
-  :func:`convention_sizes`, :func:`loss_above`.
+* How large the earlier engines' convention differences were:
+  :func:`convention_sizes`, :func:`loss_above`, :func:`plot_momentum_steps`.
 * Why the slides' run fell short, from our learning curve:
   :func:`first_epoch_reaching`, :func:`slides_explanation`.
 * Figures (matplotlib, not displayed; show them with
   :func:`inception.book.show`): :func:`plot_learning_curves`,
   :func:`plot_confusion`, :func:`plot_per_class`, :func:`plot_gallery`,
-  :func:`plot_class_grid`, :func:`plot_size_histogram`, :func:`plot_cams`.
+  :func:`plot_class_grid`, :func:`plot_size_histogram`, :func:`plot_cams`,
+  :func:`show_cams` (over the photographs where they are here, alone where not).
 * The data set: :func:`image_sizes` (headers, or :data:`ODD_SIZES` when the
   images are absent), :func:`size_summary`, :func:`class_counts`.
 * Class activation maps: :func:`compute_cams` (from :mod:`inception.train.cams`; needs the run's checkpoint),
   :func:`read_cams`.
-* Every number the chapter quotes: :func:`quoted_numbers` (tests compare it
-  with the chapter's glued values).
+* Every number the chapter quotes: :func:`quoted_numbers`; the appendix:
+  :func:`engine_numbers` (tests compare them with the glued values).
 
 A figure function returns ``None`` when what it needs is missing (and
 :func:`show_photos` of ``None`` displays nothing); :func:`images_note` says,

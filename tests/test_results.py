@@ -1,7 +1,9 @@
-"""Chapter 7's numbers and figures from run records (inception.results).
+"""Chapter 7's numbers and figures from run records (inception.results), and
+the appendix on the two engines.
 
-* tables equal the records' values; runs are grouped by recipe (oldest
-  first) and the figures' run is picked on validation; evaluation sizes come
+* tables equal the records' values; runs are grouped by engine generation
+  (the current engines first) and recipe, and the figures' run is picked on
+  validation; evaluation sizes come
   from the configuration (older records: the training size); seed spread and
   the slides comparison are computed right; the gallery lists exactly the
   wrong predictions; the training cross-check's results are read and drawn;
@@ -9,8 +11,9 @@
 * compute_cams on a tiny model trained on synthetic data: the schema, a map's
   mean plus bias equals the logit, the reloaded model predicts what the run
   recorded;
-* missing runs, records or images give notes (None), not errors;
-* the chapter's glued numbers equal quoted_numbers() of the committed records.
+* missing runs, records or images give None (nothing shown) and one note, not errors;
+* the chapter's and the appendix's glued numbers equal quoted_numbers() and
+  engine_numbers() of the committed records.
 """
 
 import copy
@@ -27,6 +30,7 @@ from inception.data import CLASSES
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTER = REPO / "book" / "07_results.ipynb"
+APPENDIX = REPO / "book" / "appendix_engines.ipynb"
 REAL_IMAGES = REPO.parent / "shared" / "data" / "ucmerced-jpeg95"
 
 
@@ -99,17 +103,19 @@ def records(tmp_path):
 
 def test_load_runs_order_finished_only_and_missing_root(records, tmp_path):
     runs = R.load_runs(records)
-    assert list(runs) == ["torch-bn128-seed0", "keras-bn128-seed0", "torch-bn128-seed1",
-                          "torch-bn128-noaux-seed0", "zz-extra"]
+    # PyTorch before Keras, with aux heads before without, then by seed
+    assert list(runs) == ["torch-bn128-seed0", "torch-bn128-seed1", "zz-extra", "torch-bn128-noaux-seed0",
+                          "keras-bn128-seed0"]
     record, predictions = runs["torch-bn128-seed0"]  # unpacks as a pair
     assert record["test_accuracy"] == 0.95 and predictions["stems"][0] == "agricultural/agricultural01"
     assert runs["torch-bn128-seed1"].predictions is None
     assert "torch-live" in R.load_runs(records, finished_only=False)
     assert R.load_runs(tmp_path / "nowhere") == {}
-    status = {r["run"]: r["status"] for r in R.runs_status(records)}
-    assert status["torch-bn128-seed0"] == "finished (4 epochs)"
-    assert status["torch-live"] == "running (4 of 4 epochs)"
-    assert all(r["status"] == "not recorded yet" for r in R.runs_status(tmp_path / "nowhere"))
+    status = {r["run"]: r for r in R.runs_status(records)}
+    assert status["torch-bn128-seed0"]["status"] == "finished (4 epochs)"
+    assert status["torch-live"]["status"] == "running (4 of 4 epochs)"
+    assert status["torch-live"]["engines"] == "earlier"
+    assert R.runs_status(tmp_path / "nowhere") == []
 
 
 def test_summary_rows_equal_the_records(records):
@@ -162,33 +168,57 @@ def test_slides_rows_and_explanation():
     assert ex["our_gap"] == pytest.approx(-0.05)
     q = R.quoted_numbers(runs)
     assert q["ch7_scr_train_epoch"] == "2" and q["ch7_scr_train_minutes"] == "4 minutes"
-    assert q["ch7_scr_val_at_train"] == "46.0%" and q["ch7_base_gap"] == "-5.0"
-    assert q["ch7_fig_test"] == "95.0%" and q["ch7_fig_run"] == "PyTorch, seed 0, first recipe"
-    assert q["ch7_first_gap"] == "n/a"  # no Keras run
+    assert q["ch7_scr_val_epoch"] == "2" and q["ch7_base_gap"] == "-5.0"
+    assert q["ch7_fig_test"] == "95.0%" and q["ch7_fig_run"] == "PyTorch, seed 0, earlier engines"
+    assert q["ch7_main_gap_sentence"] == "not both frameworks have finished a seed of it"  # no Keras run
 
 
 def test_quoted_numbers_are_the_records_values(records):
     runs = R.load_runs(records)
     q = R.quoted_numbers(runs)
-    assert q["ch7_first_results"] == "PyTorch 95.0%, 93.0% and 50.0% (seeds 0, 1 and 7, mean 79.3%); Keras 94.0% (seed 0)"
-    assert q["ch7_first_gap"] == "1.0"  # seed 0, the one seed both frameworks ran
-    assert q["ch7_fig_run"] == "PyTorch, seed 0, first recipe"  # best last-epoch validation, first on a tie
-    assert q["ch7_fig_wrong"] == "2" and q["ch7_fig_eval"] == "128"
-    assert q["ch7_builtup_wrong"] == "0"  # the two mistakes are agricultural->beach, forest->chaparral
-    assert q["ch7_seed_sentence"].startswith("PyTorch, first recipe: 3 seeds, 50.0% to 95.0% (45.0 points")
-    assert q["ch7_aux_sentence"] == ("first recipe: 91.0% without the heads against 95.0% with them "
+    assert q["ch7_main_label"] == "earlier engines" and q["ch7_main_engines"] == "the earlier engines"
+    assert q["ch7_main_results"] == ("PyTorch 95.0%, 93.0% and 50.0% (seeds 0, 1 and 7, mean 79.3%); "
+                                     "Keras 94.0% (seed 0)")
+    # seed 0, the one seed both frameworks ran
+    assert q["ch7_main_gap_sentence"] == "PyTorch's mean is 1.0 points above Keras' over the seeds both ran"
+    assert q["ch7_groups_sentence"].startswith("Every run finished so far was trained by the earlier engines")
+    assert q["ch7_fig_run"] == "PyTorch, seed 0, earlier engines"  # best last-epoch validation, first on a tie
+    assert q["ch7_fig_wrong"] == "2" and q["ch7_fig_wall"] == "1.0 hours"
+    # read from the confusion matrix: agricultural 15 of 18 (3 taken for beach), chaparral 16 of 18
+    assert q["ch7_weakest"] == ("agricultural (15 of 18 right, most often taken for beach) and chaparral "
+                                "(16 of 18 right, most often taken for forest)")
+    assert q["ch7_weakest_kinds"] == "both are told apart by a surface or landform"
+    assert q["ch7_top_confusion"] == "agricultural taken for beach (3 of 18 images)"
+    assert q["ch7_seed_sentence"].startswith("PyTorch, earlier engines: 3 seeds, 50.0% to 95.0% (45.0 points")
+    assert q["ch7_aux_sentence"] == ("earlier engines: 91.0% without the heads against 95.0% with them "
                                      "(+4.0 points for the heads, one seed)")
-    assert q["ch7_n_runs"] == "5" and q["ch7_slides_scr_test"] == "45.05%"
-    assert q["ch7_new_label"] == "second recipe" and q["ch7_new_results"] == "no run of it has finished yet"
-    assert q["ch7_new_eval"] == str(R.SCRATCH_RECIPE["eval_size"])
-    assert q["ch7_new_source"] == str(R.SCRATCH_RECIPE["source_size"])
-    assert q["ch7_first_crop_px"] == "64" and q["ch7_new_crop_px"] == "128"
-    assert q["ch7_cc_f64_early"] == "n/a"
+    assert q["ch7_slides_scr_test"] == "45.05%" and q["ch7_published_finetuned"] == "97.1%"
+    assert q["ch7_cc_early"] == "n/a"
     empty = R.quoted_numbers({})
     assert empty["ch7_fig_test"] == "n/a" and empty["ch7_scr_train_epoch"] == "n/a"
-    assert empty["ch7_new_label"] == "first recipe"
     assert set(empty) == set(q)
     assert not [v for v in q.values() if "target" in v or "goal" in v]
+
+
+def test_weakest_classes_keep_ties_and_name_their_kind():
+    """The storage-tank, tennis-court and medium-residential case of the real
+    records: 13, 15 and 15 of 20 right; the tie at the second place is kept."""
+    rec = make_record()
+    cm = np.eye(21, dtype=int) * 20
+    tanks, tennis, medium, buildings = (CLASSES.index(c) for c in
+                                        ("storagetanks", "tenniscourt", "mediumresidential", "buildings"))
+    cm[tanks, tanks], cm[tanks, buildings] = 13, 7
+    cm[tennis, tennis], cm[tennis, medium] = 15, 5
+    cm[medium, medium], cm[medium, buildings] = 15, 5
+    rec["confusion_matrix"] = cm.tolist()
+    weak = R.weakest_classes(rec)
+    assert [(w["class"], w["right"], w["kind"], w["taken for"]) for w in weak] == [
+        ("storagetanks", 13, "object", "buildings"), ("mediumresidential", 15, "density", "buildings"),
+        ("tenniscourt", 15, "object", "mediumresidential")]
+    assert R.kinds_sentence([w["class"] for w in weak]) == (
+        "storage tanks and tennis court are told apart by an object, medium residential by how densely it is built")
+    assert R.kinds_sentence(["storagetanks", "tenniscourt"]) == "both are told apart by an object"
+    assert set(R.CLASS_KINDS) == set(CLASSES)
 
 
 def test_eval_size_comes_from_the_configuration():
@@ -204,62 +234,161 @@ def test_eval_size_comes_from_the_configuration():
     assert "256x256" in rows["training input"]
 
 
-def _two_recipes(tmp_path):
+#: A configuration written by the current engines: it carries their marker field.
+CURRENT = {R.CURRENT_ENGINES_FIELD: None}
+
+
+def _two_generations(tmp_path):
+    """The earlier engines' runs (no marker field) and the current engines' runs
+    of a new recipe (crops from 256 px, evaluated at 160), one of them unfinished."""
     root = tmp_path / "runs"
     old = dict(started="2026-01-01T00:00:00+0000")
-    new = dict(started="2026-02-01T00:00:00+0000", **R.SCRATCH_RECIPE)  # the queued recipe
+    new = dict(started="2026-02-01T00:00:00+0000", source_size=256, eval_size=160, **CURRENT)
     write_run(root, "torch-bn128-seed0", make_record(seed=0, test=0.93, **old), make_predictions())
     write_run(root, "keras-bn128-seed0", make_record("keras", seed=0, test=0.87, **old))
     write_run(root, "torch-crop256-seed0", make_record(seed=0, test=0.95, val_curve=(.2, .5, .7, .90), **new))
-    write_run(root, "keras-crop256-seed0", make_record("keras", seed=0, test=0.94, val_curve=(.2, .5, .7, .93), **new),
-              make_predictions())
-    write_run(root, "torch-crop256-noaux-seed0", make_record(aux=False, test=0.96, val_curve=(.2, .5, .7, .99), **new))
+    write_run(root, "keras-crop256-seed0", make_record("keras", seed=0, test=0.94, val_curve=(.2, .5, .7, .93),
+                                                       **new), make_predictions())
+    write_run(root, "torch-crop256-noaux-seed0", make_record(aux=False, test=0.96, val_curve=(.2, .5, .7, .99),
+                                                             **new))
+    write_run(root, "keras-crop256-seed1", make_record("keras", seed=1, status="running", **new))
     return R.load_runs(root)
 
 
-def test_recipes_group_the_runs_oldest_first(tmp_path):
-    runs = _two_recipes(tmp_path)
+def test_engine_generation_from_the_record():
+    assert R.engine_generation(make_record()) == "earlier"
+    assert R.engine_generation(make_record(**CURRENT)) == "current"
+    # a record that says which engines trained it is believed
+    assert R.engine_generation({**make_record(**CURRENT), "engines": "earlier"}) == "earlier"
+    assert R.engine_generation({**make_record(), "engines": "current"}) == "current"
+    committed = R.load_runs()
+    for name in ("torch-bn128-seed0", "torch-bn128-seed1", "keras-bn128-seed0", "torch-bn128-noaux-seed0"):
+        assert R.engine_generation(committed[name].record) == "earlier", name
+
+
+def test_the_marker_field_arrived_with_the_current_engines():
+    """CURRENT_ENGINES_FIELD is absent from the configuration before
+    CURRENT_ENGINES_COMMIT and present at it (where the git history is here)."""
+    import subprocess
+
+    def config_at(rev):
+        out = subprocess.run(["git", "show", f"{rev}:code/inception/train/config.py"], cwd=REPO,
+                             capture_output=True, text=True)
+        return out.stdout if out.returncode == 0 else None
+
+    at, before = config_at(R.CURRENT_ENGINES_COMMIT), config_at(R.CURRENT_ENGINES_COMMIT + "^")
+    if at is None or before is None:
+        pytest.skip("no git history here")
+    field = f"    {R.CURRENT_ENGINES_FIELD}:"
+    assert field in at and field not in before
+
+
+def test_new_runs_form_their_own_group_first(tmp_path):
+    """Two finished runs of the current engines beside the committed records of
+    the earlier engines: two groups, the new one first, shown with its recipe."""
+    import shutil
+
+    root = tmp_path / "runs"
+    shutil.copytree(REPO / "data" / "runs", root)
+    old = {n for n, r in R.load_runs(root).items() if R.engine_generation(r.record) == "earlier"}
+    cfg = dict(source_size=256, eval_size=160, started="2026-12-04T00:00:00+0000", **CURRENT)
+    for name in [n for n in R.load_runs(root) if n not in old]:  # only the earlier engines' records
+        shutil.rmtree(root / name)
+    write_run(root, "torch-new-seed0", make_record(seed=0, test=0.95, **cfg))
+    write_run(root, "keras-new-seed0", make_record("keras", seed=0, test=0.96, **cfg))
+    write_run(root, "keras-new-seed1", make_record("keras", seed=1, status="running", **cfg))
+    runs = R.load_runs(root)
     groups = R.recipes(runs)
-    assert [g.label for g in groups] == ["first recipe", "second recipe"]
-    assert list(groups[0].runs) == ["torch-bn128-seed0", "keras-bn128-seed0"]
-    assert set(groups[1].runs) == {"torch-crop256-seed0", "keras-crop256-seed0", "torch-crop256-noaux-seed0"}
-    # the figures show the newest recipe's run with aux heads and the best last validation (not test)
+    assert [g.generation for g in groups] == ["current", "earlier"]
+    assert [g.label for g in groups] == ["current engines", "earlier engines"]
+    assert list(groups[0].runs) == ["torch-new-seed0", "keras-new-seed0"]  # the running one is left out
+    assert set(groups[1].runs) == old
+    assert groups[0].description == "from scratch, 128-px crops of 256-px images, tested at 160 px, 4 epochs"
+    assert R.figure_run(runs) in groups[0].runs
+    head = R.headline_rows(runs)
+    assert [(r["runs"], r["framework"]) for r in head[:4]] == [
+        ("current engines", "PyTorch"), ("", "Keras"), ("earlier engines", "PyTorch"), ("", "Keras")]
+    assert head[0]["recipe"] == groups[0].description and head[1]["mean"] == "96.0%"
+    q = R.quoted_numbers(runs)
+    assert q["ch7_main_label"] == "current engines"
+    assert q["ch7_groups_sentence"].startswith("The current engines' runs come first (from scratch, 128-px")
+    assert q["ch7_earlier_gap_sentence"].startswith("PyTorch's mean is")
+
+
+def test_groups_order_labels_and_tables(tmp_path):
+    runs = _two_generations(tmp_path)
+    groups = R.recipes(runs)
+    assert [g.label for g in groups] == ["current engines", "earlier engines"]
+    assert list(groups[1].runs) == ["torch-bn128-seed0", "keras-bn128-seed0"]
+    assert set(groups[0].runs) == {"torch-crop256-seed0", "keras-crop256-seed0", "torch-crop256-noaux-seed0"}
+    assert R.aux_runs(groups[0]) == ["torch-crop256-seed0", "keras-crop256-seed0"]
+    # the figures show the current engines' run with aux heads and the best last validation (not test)
     assert R.figure_run(runs) == "keras-crop256-seed0"
     assert R.figure_run({}) is None
     rows = R.run_rows(runs)
     assert [(r["recipe"], r["framework"], r["aux heads"]) for r in rows] == [
-        ("first recipe", "PyTorch", "yes"), ("first recipe", "Keras", "yes"),
-        ("second recipe", "PyTorch", "yes"), ("second recipe", "Keras", "yes"), ("second recipe", "PyTorch", "no")]
-    assert [r["evaluated at"] for r in rows] == [128, 128, 160, 160, 160]
-    assert [r["test top-1"] for r in rows] == [0.93, 0.87, 0.95, 0.94, 0.96]
-    assert R.framework_gap(groups[0]) == pytest.approx(0.06) and R.framework_gap(groups[1]) == pytest.approx(0.01)
-    assert R.results_sentence(groups[1]) == "PyTorch 95.0% (seed 0); Keras 94.0% (seed 0)"
+        ("current engines", "PyTorch", "yes"), ("current engines", "Keras", "yes"),
+        ("current engines", "PyTorch", "no"), ("earlier engines", "PyTorch", "yes"),
+        ("earlier engines", "Keras", "yes")]
+    assert [r["evaluated at"] for r in rows] == [160, 160, 160, 128, 128]
+    assert [r["test top-1"] for r in rows] == [0.95, 0.94, 0.96, 0.93, 0.87]
+    assert R.framework_gap(groups[1]) == pytest.approx(0.06) and R.framework_gap(groups[0]) == pytest.approx(0.01)
+    assert R.results_sentence(groups[0]) == "PyTorch 95.0% (seed 0); Keras 94.0% (seed 0)"
     q = R.quoted_numbers(runs)
-    assert q["ch7_new_label"] == "second recipe" and q["ch7_new_n_done"] == "3"
-    assert q["ch7_new_gap_sentence"].startswith("PyTorch's mean is 1.0 points above Keras'")
-    assert q["ch7_fig_run"] == "Keras, seed 0, second recipe" and q["ch7_fig_eval"] == "160"
-    # the aux pair is matched within its recipe, framework and seed
+    assert q["ch7_main_gap_sentence"] == "PyTorch's mean is 1.0 points above Keras' over the seeds both ran"
+    assert q["ch7_fig_run"] == "Keras, seed 0, current engines"
+    # the aux pair is matched within its group, framework and seed
     aux = R.aux_comparison(runs)
     assert [r["run"] for r in aux] == ["torch-crop256-seed0", "torch-crop256-noaux-seed0"]
-    assert aux[0]["recipe"] == "second recipe"
-    table = {r["setting"]: r for r in R.recipe_comparison(groups[0].record["config"], R.SCRATCH_RECIPE)}
-    assert table["training crops cut from (px)"]["first"] == 128
-    assert table["validation and test size (px)"]["second"] == R.SCRATCH_RECIPE["eval_size"]
+    assert aux[0]["recipe"] == "current engines"
+    settings = {r["setting"]: r for r in R.recipe_settings(groups)}
+    assert settings["training crops cut from (px)"] == {"setting": "training crops cut from (px)",
+                                                        "current engines": 256, "earlier engines": 128}
+    assert settings["validation and test size (px)"]["current engines"] == 160
+    head = R.headline_rows(runs)
+    assert head[0] == {"runs": "current engines", "recipe": groups[0].description, "framework": "PyTorch",
+                       "seed 0": "95.0%", "mean": "95.0%"}  # the run without heads is not a headline
+    assert [r["runs"] for r in head[-4:]] == ["the slides, from scratch", "the slides, ImageNet-pretrained",
+                                             "Castelluccio et al. (2015), from scratch",
+                                             "Castelluccio et al. (2015), fine-tuned"]
+    assert [r["mean"] for r in head[-4:]] == ["45.05%", "70%", "about 92%", "97.1%"]
+    # two recipes of one generation are told apart by their recipe, the newest first
+    later = make_record(started="2026-03-01T00:00:00+0000", epochs=9, **CURRENT)
+    labels = [g.label for g in R.recipes({**runs, "x": R.Run(later, None, "x")})]
+    assert labels == ["current engines, " + R.recipe_description(later),
+                      "current engines, " + R.recipe_description(runs["torch-crop256-seed0"].record),
+                      "earlier engines"]
 
 
-def test_queued_recipe_is_the_scripts_recipe(tmp_path):
-    from inception.train.config import TrainConfig
+def test_train_config_repeats_a_record():
+    rec = make_record(source_size=256, eval_size=160)
+    cfg = R.train_config(rec, data_dir="D", out_dir="O")
+    assert (cfg.image_size, cfg.source_size, cfg.eval_size, cfg.epochs) == (128, 256, 160, 4)
+    assert (cfg.data_dir, cfg.out_dir, cfg.framework, cfg.seed) == ("D", "O", "torch", 0)
 
-    runs = _two_recipes(tmp_path)
-    assert R.queued_recipe(runs).label == "second recipe" and len(R.queued_recipe(runs).runs) == 3
-    rec = {"config": TrainConfig(**R.SCRATCH_RECIPE, framework="keras", seed=3).to_dict()}
-    assert R.recipe_key(rec) == R.queued_recipe_key()
-    first_only = {n: r for n, r in runs.items() if "bn128" in n}
-    assert R.queued_recipe(first_only).label == "second recipe" and not R.queued_recipe(first_only).runs
+
+def test_image_source_tells_a_reencoded_copy_from_the_tiffs(tmp_path):
+    from PIL import Image
+
+    from inception.data.synthetic import make_synthetic_ucmerced
+
+    tif = make_synthetic_ucmerced(tmp_path / "tif", per_class=1, size=16, ext=".tif")
+    jpg = make_synthetic_ucmerced(tmp_path / "jpg", per_class=1, size=16, ext=".jpg")
+    assert R.image_source(tif)["official"] is True and R.image_source(tif)["format"] == "TIFF"
+    src = R.image_source(jpg)
+    assert src["official"] is False and src["format"] == "JPG" and src["quality"] == 95
+    assert "re-encoded as JPG at quality 95" in R.images_note(jpg)
+    assert "official UC Merced TIFF files" in R.images_note(tif)
+    img = Image.new("RGB", (32, 32), (120, 80, 40))
+    for q in (50, 75, 90, 95):
+        img.save(tmp_path / f"q{q}.jpg", quality=q)
+        assert R.jpeg_quality(tmp_path / f"q{q}.jpg") == q
+    img.save(tmp_path / "x.png")
+    assert R.jpeg_quality(tmp_path / "x.png") is None
 
 
 def test_cams_of_falls_back_to_a_run_with_maps(tmp_path):
-    runs = _two_recipes(tmp_path)
+    runs = _two_generations(tmp_path)
     assert R.cams_of(runs, "keras-crop256-seed0") == (None, None)
     cams = {"format": R.CAMS_FORMAT, "items": [], "classes": list(CLASSES), "grid": [4, 4]}
     (runs["torch-bn128-seed0"].path / "cams.json").write_text(json.dumps(cams))
@@ -297,10 +426,10 @@ def test_crosschecks_are_read_tabled_and_drawn(tmp_path):
     assert rows[0]["same labels"] == "yes" and rows[0]["steps within 10x the yardstick"] == "20 of 20"
     assert rows[2]["loss difference, all steps"] == checks[(1, "float32")]["max_cross_rel_diff"]
     q = R.crosscheck_numbers(checks)
-    assert q["ch7_cc_f64_n"] == "2" and q["ch7_cc_f64_seeds"] == "0 and 1" and q["ch7_cc_f32_seeds"] == "1"
-    assert q["ch7_cc_f64_early"] == f"{3.0 ** 11 * 1e-16:.1e}"
-    assert q["ch7_cc_f32_chaos_step"] == "7"  # 2e-7 * 4^7 > 1e-3 > 2e-7 * 4^6
-    assert q["ch7_cc_labels_equal"] == "yes" and q["ch7_cc_f64_within"] == "40 of 40 steps"
+    assert q["eng_cc_f64_n"] == "2" and q["eng_cc_f64_seeds"] == "0 and 1" and q["eng_cc_f32_seeds"] == "1"
+    assert q["eng_cc_f64_early"] == f"{3.0 ** 11 * 1e-16:.1e}"
+    assert q["eng_cc_f32_chaos_step"] == "7"  # 2e-7 * 4^7 > 1e-3 > 2e-7 * 4^6
+    assert q["eng_cc_labels_equal"] == "yes" and q["eng_cc_f64_within"] == "40 of 40 steps"
     assert set(R.crosscheck_numbers({})) == set(q)
     ax = R.plot_crosscheck(checks).axes[0]
     assert ax.get_yscale() == "log" and len(ax.lines) == 6
@@ -322,11 +451,11 @@ def test_branch_flips_are_read_counted_and_drawn(tmp_path):
     assert R.load_branch_flips(tmp_path / "cc" / "flips") == {(3, "float64"): check}
     assert R.load_branch_flips(tmp_path / "none") == {}
     q = R.flip_numbers({}, {(3, "float64"): check})  # without the ordinary check, the counted one is judged
-    assert q["ch7_fl_seed"] == "3" and q["ch7_fl_worst_step"] == "5" and q["ch7_fl_worst_ratio"] == "1000"
-    assert q["ch7_fl_beyond"] == "3 of 8"  # steps 5, 6 and 7
-    s = q["ch7_fl_sentence"]
+    assert q["eng_fl_seed"] == "3" and q["eng_fl_worst_step"] == "5" and q["eng_fl_worst_ratio"] == "1000"
+    assert q["eng_fl_beyond"] == "3 of 8"  # steps 5, 6 and 7
+    s = q["eng_fl_sentence"]
     # the steps counted: since the last one (step 1) on which the engines switched no more than the yardstick
-    assert q["ch7_fl_window"] == "steps 2 to 4"
+    assert q["eng_fl_window"] == "steps 2 to 4"
     assert "3 max-pool outputs and 3 ReLUs" in s and "switched 0 and 0" in s and "conv2 and inception4e" in s
     assert "is more than 10x" in s and "step 5" in s and "strays furthest" in s
     # another seed's ordinary check strays further, its branches not counted: no "furthest"
@@ -334,13 +463,13 @@ def test_branch_flips_are_read_counted_and_drawn(tmp_path):
     for r in worse["rows"]:
         r["cross_rel_diff"] *= 2
     q2 = R.flip_numbers({(3, "float64"): check, (7, "float64"): worse}, {(3, "float64"): check})
-    assert q2["ch7_fl_seed"] == "3" and "furthest" not in q2["ch7_fl_sentence"]
-    assert "the one whose branches were counted" in q2["ch7_fl_sentence"]
+    assert q2["eng_fl_seed"] == "3" and "furthest" not in q2["eng_fl_sentence"]
+    assert "the one whose branches were counted" in q2["eng_fl_sentence"]
     calm = make_crosscheck("float64", 3, steps=8, grow=2.0)  # within the yardstick everywhere
     del calm["steps_beyond_yardstick"]
     for r in calm["rows"]:
         r["flips"] = r["yardstick_flips"] = {"maxpool": {}, "relu": {}}
-    assert "stays within 10x" in R.flip_numbers({}, {(3, "float64"): calm})["ch7_fl_sentence"]
+    assert "stays within 10x" in R.flip_numbers({}, {(3, "float64"): calm})["eng_fl_sentence"]
     assert set(R.flip_numbers({}, {})) == set(q)
     fig = R.plot_branch_flips(check)
     assert len(fig.axes) == 2 and fig.axes[1].get_yscale() == "log" and len(fig.axes[1].lines) == 4
@@ -421,7 +550,9 @@ def test_missing_images_and_runs_give_notes(tmp_path):
     assert R.plot_confusion({}, ["torch-bn128-seed0"]) is None
     assert R.plot_per_class({}, ["torch-bn128-seed0"]) is None
     assert R.image_sizes(nowhere) == R.image_sizes()  # falls back to the documented sizes
-    assert "not shown" in R.missing_note("The gallery", R.NO_IMAGES)
+    assert R.show_photos(None) is None  # nothing displayed
+    assert R.image_source(nowhere) is None
+    assert "not on the machine that built this page" in R.images_note(nowhere)
 
 
 def test_figures_from_records(records):
@@ -529,39 +660,18 @@ def glued_values(path):
     return out
 
 
-def test_chapter_numbers_come_from_the_committed_records():
-    glued = glued_values(CHAPTER)
-    expected = R.quoted_numbers(R.load_runs(), R.find_images(), R.load_crosschecks(), R.load_branch_flips())
+@pytest.mark.parametrize("path, numbers", [
+    (CHAPTER, lambda: R.quoted_numbers(R.load_runs(), R.find_images(), R.load_crosschecks())),
+    (APPENDIX, lambda: R.engine_numbers(R.load_runs(), R.load_crosschecks(), R.load_branch_flips())),
+], ids=["chapter 7", "appendix"])
+def test_glued_numbers_come_from_the_committed_records(path, numbers):
+    glued = glued_values(path)
+    expected = numbers()
     missing = sorted(set(expected) - set(glued))
-    assert not missing, f"chapter 7 does not glue {missing}; re-execute it"
+    assert not missing, f"{path.name} does not glue {missing}; re-execute it"
     stale = {k: (glued[k], repr(v)) for k, v in expected.items() if glued[k] != repr(v)}
-    assert not stale, ("chapter 7's numbers differ from data/runs/ (re-execute it: "
-                       f"python -m inception.book execute book/07_results.ipynb): {stale}")
-
-
-def test_scratch_recipe_is_the_queued_one(tmp_path):
-    """SCRATCH_RECIPE (the chapter's GPU switch) equals RECIPE in data/runs/run_all.sh."""
-    import re
-
-    from inception.train.config import TrainConfig, config_from_args
-
-    text = (REPO / "data" / "runs" / "run_all.sh").read_text()
-    recipe = shlex.split(re.search(r"RECIPE=\((.*?)\)", text, re.S).group(1))
-    queued = config_from_args(recipe).recipe()
-    ours = TrainConfig(**R.SCRATCH_RECIPE).recipe()
-    assert queued == ours
-    plan = R.gpu_plan(tmp_path / "d", tmp_path / "o")
-    assert [n for n, _ in plan][:-1] == [s.name for s in R.EXPECTED_RUNS]
-    assert plan[-1][1]["pretrained"] == "imagenet"
-    assert plan[4][1]["aux_logits"] is False and plan[1][1]["framework"] == "keras"
-    # EXPECTED_RUNS are the script's runs, in its order
-    queued = [(m.group(1), m.group(2), int(m.group(3)), "--no-aux-logits" not in m.group(0))
-              for m in re.finditer(r"^run (\S+) --framework (\w+) --seed (\d+)(.*)$", text, re.M)]
-    assert queued == [(s.name, s.framework, s.seed, s.aux) for s in R.EXPECTED_RUNS]
-    (tmp_path / "d").mkdir()
-    for _, kw in plan:  # every run of the GPU switch is a valid configuration
-        assert TrainConfig(**kw).validated().resume is True
-    assert R.gpu_plan(tmp_path / "d", tmp_path / "o", image_size=224, finetune=False)[0][1]["image_size"] == 224
+    assert not stale, (f"{path.name}'s numbers differ from data/ (re-execute it: "
+                       f"python -m inception.book execute book/{path.name}): {stale}")
 
 
 def test_eval_sizes_are_the_queued_ones():
@@ -609,14 +719,17 @@ def test_eval_size_is_chosen_on_validation_only(tmp_path):
     assert R.plot_resolutions(runs) is not None and R.plot_resolutions({}) is None
 
 
-def test_chapter_prose_uses_only_quoted_numbers():
-    """Every {glue:text} role in chapter 7's prose names a value of quoted_numbers()."""
+@pytest.mark.parametrize("path, names", [
+    (CHAPTER, lambda: set(R.quoted_numbers({}))), (APPENDIX, lambda: set(R.engine_numbers({})))],
+    ids=["chapter 7", "appendix"])
+def test_prose_uses_only_quoted_numbers(path, names):
+    """Every {glue:text} role in the prose names a value the package computes."""
     import re
 
-    nb = json.loads(CHAPTER.read_text(encoding="utf-8"))
+    nb = json.loads(path.read_text(encoding="utf-8"))
     prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     used = set(re.findall(r"\{glue:text\}`([^`]+)`", prose))
-    assert used and used <= set(R.quoted_numbers({}))
+    assert used and used <= names()
 
 
 def test_convention_sizes_and_the_loss_comparison(tmp_path):
@@ -649,5 +762,15 @@ def test_convention_sizes_and_the_loss_comparison(tmp_path):
     assert R.loss_above(group) == {"run": "k0", "epochs": 4, "above": 2, "others": 2}
     assert R.loss_above(R.Recipe("x", "k", {"t0": group.runs["t0"]})) is None
     q = R.convention_numbers(group)
-    assert q["ch7_keras_above"] == "2" and q["ch7_keras_above_others"] == "both PyTorch runs'"
-    assert q["ch7_conv_steps"] == "n/a"  # the hand-made records have no steps_per_epoch
+    assert q["eng_keras_above"] == "2" and q["eng_keras_above_others"] == "both PyTorch runs'"
+    assert q["eng_conv_steps"] == "n/a"  # the hand-made records have no steps_per_epoch
+
+
+def test_recipe_sentence_reads_the_configuration():
+    assert R.recipe_sentence(make_record()) == (
+        "the batch-norm variant from random weights, with both auxiliary heads, by SGD with Nesterov momentum "
+        "0.9 under a one-cycle schedule that rises to a peak rate of 0.1 and falls to almost zero, with weight "
+        "decay 0.0005 and label smoothing 0.1")
+    other = R.recipe_sentence(make_record(aux=False, schedule="cosine", lr=0.05, pretrained="imagenet"))
+    assert other.startswith("the batch-norm variant from ImageNet weights, without auxiliary heads")
+    assert "a cosine schedule from a rate of 0.05" in other

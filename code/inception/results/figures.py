@@ -11,7 +11,8 @@ import numpy as np
 
 from ..data._base import CLASSES
 
-from .records import PathLike, Runs, SLIDES, _RUN_COLORS, find_images, read_cams, run_label, size_summary
+from .records import (PathLike, Runs, SLIDES, _RUN_COLORS, cams_of, find_images, read_cams, recipe_label, run_label,
+                      size_summary)
 from .tables import misclassified, pct, per_class_recall, read_resolutions
 
 
@@ -156,9 +157,10 @@ class FigureJPEG:
         return f"<figure {w:g}x{h:g} in>"
 
 
-def show_photos(fig, dpi: int = 75, quality: int = 75) -> FigureJPEG:
-    """Display a figure of photographs as a JPEG (make it a cell's last expression)."""
-    return FigureJPEG(fig, dpi, quality)
+def show_photos(fig, dpi: int = 75, quality: int = 75) -> Optional[FigureJPEG]:
+    """Display a figure of photographs as a JPEG (make it a cell's last
+    expression); ``None`` (no photographs on this machine) displays nothing."""
+    return None if fig is None else FigureJPEG(fig, dpi, quality)
 
 
 def _figure(figsize):
@@ -317,7 +319,24 @@ def plot_size_histogram(sizes: Mapping[str, Tuple[int, int]]):
     return fig
 
 
-def plot_cams(cams: Union[Mapping[str, Any], PathLike, None], data_dir: Optional[PathLike], columns: int = 6):
+def show_cams(runs: Runs, name: Optional[str], data_dir: Optional[PathLike] = None):
+    """The class activation maps of run ``name`` (or, without its maps, of the
+    first run that has them; :func:`~.records.cams_of`), ready to display: laid
+    over their photographs as a JPEG where the images are here, the maps alone
+    as a PNG where they are not. ``None`` without maps."""
+    from ..book import show
+
+    cam_run, cams = cams_of(runs, name)
+    if cams is None:
+        return None
+    rows, cols = cams["grid"]
+    title = f"{run_label(runs[cam_run].record)}, {recipe_label(runs, cam_run)}: {rows}x{cols} maps"
+    fig = plot_cams(cams, data_dir, title=title)
+    return show_photos(fig) if find_images(data_dir) is not None else show(fig)
+
+
+def plot_cams(cams: Union[Mapping[str, Any], PathLike, None], data_dir: Optional[PathLike], columns: int = 6,
+              title: Optional[str] = None):
     """Class activation maps from :func:`compute_cams`, upsampled and laid
     over their test images (maps alone when the images are absent). Each map
     is scaled to [0, 1] on its own (:func:`inception.cam.normalize`). A
@@ -361,5 +380,7 @@ def plot_cams(cams: Union[Mapping[str, Any], PathLike, None], data_dir: Optional
         ax.set_title(f"{it['stem'].split('/')[1]} ({verdict})\nmap of {which}: {classes[m['class']]}",
                      fontsize=8.5, color="black" if it["correct"] else "#b00000")
         ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -22,36 +22,31 @@ PathLike = Union[str, Path]
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """A run the chapter expects (``data/runs/run_all.sh`` queues them in this order)."""
+#: The first commit of the current engines: both pipelines apply the same
+#: per-image random numbers drawn in NumPy, and the Keras engine takes PyTorch's
+#: optimiser steps and batch-norm statistics. Runs recorded before it were
+#: trained by the earlier engines.
+CURRENT_ENGINES_COMMIT = "dc688d66004bed214a2671640c02e43d398f19cd"
+#: A configuration field that :data:`CURRENT_ENGINES_COMMIT` introduced: every
+#: record written since carries it in its ``config`` (a record writes all of its
+#: configuration's fields), none written before does. It tells the two
+#: generations apart without the git history (a test checks it against the
+#: commit where the history is at hand).
+CURRENT_ENGINES_FIELD = "eval_precision"
+#: The two engine generations, in the order the chapter shows them.
+GENERATIONS = ("current", "earlier")
 
-    name: str
-    framework: str
-    seed: int
-    aux: bool
-    role: str
 
+def engine_generation(record: Mapping[str, Any]) -> str:
+    """``"current"`` or ``"earlier"``: the engines that trained a run. A
+    record's own ``engines`` field decides where it has one; otherwise a
+    configuration holding :data:`CURRENT_ENGINES_FIELD` was written at or after
+    :data:`CURRENT_ENGINES_COMMIT`."""
+    own = record.get("engines")
+    if own in GENERATIONS:
+        return own
+    return "current" if CURRENT_ENGINES_FIELD in (record.get("config") or {}) else "earlier"
 
-#: The runs of the current recipe, in the order ``data/runs/run_all.sh`` queues them.
-EXPECTED_RUNS: Tuple[RunSpec, ...] = (
-    RunSpec("torch-crop256-seed0", "torch", 0, True, "the recipe, PyTorch"),
-    RunSpec("keras-crop256-seed0", "keras", 0, True, "the recipe, Keras"),
-    RunSpec("torch-crop256-seed1", "torch", 1, True, "second seed, PyTorch"),
-    RunSpec("keras-crop256-seed1", "keras", 1, True, "second seed, Keras"),
-    RunSpec("torch-crop256-noaux-seed0", "torch", 0, False, "without auxiliary heads"),
-)
-#: The first recipe's runs (crops cut from the 128-pixel images, evaluated at 128;
-#: Keras with its own SGD and batch-norm conventions), kept as records.
-FIRST_RECIPE_RUNS: Tuple[RunSpec, ...] = (
-    RunSpec("torch-bn128-seed0", "torch", 0, True, "first recipe, PyTorch"),
-    RunSpec("keras-bn128-seed0", "keras", 0, True, "first recipe, Keras"),
-    RunSpec("torch-bn128-seed1", "torch", 1, True, "first recipe, second seed"),
-    RunSpec("torch-bn128-noaux-seed0", "torch", 0, False, "first recipe, without auxiliary heads"),
-)
-MAIN_RUN = FIRST_RECIPE_RUNS[0].name
-KERAS_RUN = FIRST_RECIPE_RUNS[1].name
-NOAUX_RUN = FIRST_RECIPE_RUNS[3].name
 
 #: The course slides' results on UC Merced (accuracy, as fractions).
 SLIDES: Dict[str, Dict[str, float]] = {
@@ -60,23 +55,11 @@ SLIDES: Dict[str, Dict[str, float]] = {
 }
 
 #: Published GoogLeNet accuracies on UC Merced (Castelluccio et al. 2015,
-#: cross-validated, full-size inputs): about 92% from scratch, about 97%
+#: cross-validated, full-size inputs): about 92% from scratch, 97.1%
 #: fine-tuned from ImageNet weights. Quoted, not measured here.
-PUBLISHED: Dict[str, float] = {"scratch": 0.92, "finetuned": 0.97}
+PUBLISHED: Dict[str, float] = {"scratch": 0.92, "finetuned": 0.971}
 
-#: The from-scratch recipe of :data:`EXPECTED_RUNS` (``RECIPE`` in
-#: ``data/runs/run_all.sh``; a test checks they agree): the batch-norm
-#: variant trained on 128x128 crops cut from the 256-pixel images, evaluated on
-#: whole images at 160x160 (fixed before training), SGD with Nesterov momentum,
-#: one-cycle schedule peaking at 0.1, weight decay 5e-4, label smoothing 0.1,
-#: 70 epochs.
-SCRATCH_RECIPE: Dict[str, Any] = {
-    "variant": "bn", "image_size": 128, "source_size": 256, "eval_size": 160, "batch_size": 32, "epochs": 70,
-    "optimizer": "sgd", "lr": 0.1, "schedule": "onecycle", "weight_decay": 5e-4, "label_smoothing": 0.1,
-    "precision": "auto",
-}
-
-#: The ImageNet fine-tuning recipe the chapter proposes for a GPU (not run here).
+#: The ImageNet fine-tuning recipe chapter 7 runs on a GPU with internet access.
 FINETUNE_RECIPE: Dict[str, Any] = {
     "framework": "torch", "variant": "bn", "pretrained": "imagenet", "image_size": 224, "batch_size": 64,
     "epochs": 15, "optimizer": "sgd", "lr": 0.01, "schedule": "cosine", "warmup_epochs": 1.0,
@@ -142,26 +125,6 @@ class Run(tuple):
 Runs = Mapping[str, Run]
 
 
-def gpu_plan(data_dir: PathLike, out_root: PathLike, image_size: Optional[int] = None,
-             finetune: bool = True) -> List[Tuple[str, Dict[str, Any]]]:
-    """The runs the chapter's GPU switch trains: :data:`EXPECTED_RUNS` with
-    :data:`SCRATCH_RECIPE` (``image_size`` overrides its 128), then the
-    ImageNet fine-tuning run (:data:`FINETUNE_RECIPE`). Returns ``(name,
-    TrainConfig keyword arguments)`` pairs; each run resumes if its folder
-    holds one."""
-    plan = []
-    for spec in EXPECTED_RUNS:
-        kw = {**SCRATCH_RECIPE, "framework": spec.framework, "seed": spec.seed, "aux_logits": spec.aux}
-        if image_size:
-            kw["image_size"] = image_size
-        plan.append((spec.name, kw))
-    if finetune:
-        plan.append(("torch-bn224-imagenet-seed0", dict(FINETUNE_RECIPE)))
-    for name, kw in plan:
-        kw.update(data_dir=str(data_dir), out_dir=str(Path(out_root) / name), resume=True, progress="bar")
-    return plan
-
-
 #: Environment variable naming another folder of run records (default: ``data/runs`` of the checkout).
 ENV_RUNS_DIR = "INCEPTION_RUNS_DIR"
 
@@ -215,10 +178,11 @@ def load_runs(root: Optional[PathLike] = None, finished_only: bool = True) -> Di
     """The runs recorded under ``root`` (default :func:`default_runs_dir`).
 
     Returns ``{name: Run(record, predictions)}``: the folders of ``root`` that
-    hold a ``record.json``, the :data:`EXPECTED_RUNS` first (in their order),
-    then the :data:`FIRST_RECIPE_RUNS`, then any other in name order. With ``finished_only`` (the default) only
-    records whose status is ``finished`` and that have a test accuracy count;
-    a missing or unreadable ``root`` gives ``{}``.
+    hold a ``record.json``. With ``finished_only`` (the
+    default) only records whose status is ``finished`` and that have a test
+    accuracy count; a missing or unreadable ``root`` gives ``{}``. Order:
+    PyTorch before Keras, with auxiliary heads before without, then by seed
+    and name. Group them with :func:`recipes`.
     """
     root = Path(root) if root is not None else default_runs_dir()
     if not root.is_dir():
@@ -231,9 +195,14 @@ def load_runs(root: Optional[PathLike] = None, finished_only: bool = True) -> Di
         if finished_only and not _finished(record):
             continue
         found[d.name] = Run(record, _read_json(d / "predictions.json"), d.name, d)
-    order = [s.name for s in EXPECTED_RUNS + FIRST_RECIPE_RUNS if s.name in found]
-    order += [n for n in found if n not in order]
-    return {n: found[n] for n in order}
+    return dict(sorted(found.items(), key=lambda kv: _run_order(kv[1].record) + (kv[0],)))
+
+
+def _run_order(record: Mapping[str, Any]) -> Tuple[Any, ...]:
+    """PyTorch before Keras, runs with auxiliary heads before those without, then by seed."""
+    c = _cfg(record)
+    fw = record.get("framework") or c.get("framework")
+    return (fw != "torch", not c.get("aux_logits", True), int(c.get("seed") or 0))
 
 
 def _finished(record: Mapping[str, Any]) -> bool:
@@ -241,23 +210,15 @@ def _finished(record: Mapping[str, Any]) -> bool:
 
 
 def runs_status(root: Optional[PathLike] = None) -> List[Dict[str, Any]]:
-    """One row per expected run (and any other recorded one): its role and
-    whether its record is in ``root``, finished or how far it got."""
-    all_runs = load_runs(root, finished_only=False)
+    """One row per recorded run, finished or not: its engines and how far it got."""
     rows = []
-    by_name = {s.name: s for s in EXPECTED_RUNS + FIRST_RECIPE_RUNS}
-    names = list(by_name) + [n for n in all_runs if n not in by_name]
-    for name in names:
-        run = all_runs.get(name)
-        spec = by_name.get(name)
-        if run is None:
-            status = "not recorded yet"
-        elif _finished(run.record):
-            status = f"finished ({len(run.record.get('epochs') or [])} epochs)"
+    for name, run in load_runs(root, finished_only=False).items():
+        n = len(run.record.get("epochs") or [])
+        if _finished(run.record):
+            status = f"finished ({n} epochs)"
         else:
-            cfg = run.record.get("config") or {}
-            status = f"{run.record.get('status')} ({len(run.record.get('epochs') or [])} of {cfg.get('epochs')} epochs)"
-        rows.append({"run": name, "role": spec.role if spec else "other", "status": status})
+            status = f"{run.record.get('status')} ({n} of {_cfg(run.record).get('epochs')} epochs)"
+        rows.append({"run": name, "engines": engine_generation(run.record), "status": status})
     return rows
 
 
@@ -324,38 +285,64 @@ def recipe_key(record: Mapping[str, Any]) -> str:
     return json.dumps(c, sort_keys=True, default=str)
 
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
-
-
 @dataclass
 class Recipe:
-    """The runs of one recipe, and its place in the order recipes were first run."""
+    """The finished runs of one recipe on one generation of engines."""
 
-    label: str  # "first recipe", "second recipe", ...
+    label: str  # how the chapter names the group: "current engines", "earlier engines"
     key: str
     runs: Dict[str, Run]
+    generation: str = "current"  # "current" or "earlier" (:func:`engine_generation`)
+    description: str = ""  # the recipe in words (:func:`recipe_description`)
 
     @property
     def record(self) -> Dict[str, Any]:
-        """The record of the recipe's first run (its configuration is the recipe's)."""
+        """The record of the group's first run (its configuration is the recipe's)."""
         return next(iter(self.runs.values())).record
 
 
+def recipe_description(record: Mapping[str, Any]) -> str:
+    """A recipe in a few words, from a run's configuration: ``"from scratch,
+    128-px crops of 256-px images, tested at 160 px, 40 epochs"``."""
+    c = _cfg(record)
+    init = "fine-tuned from ImageNet" if c.get("pretrained") else "from scratch"
+    crops = (f"{train_size(record)}-px crops of {source_size(record)}-px images" if c.get("augment", True)
+             else f"{train_size(record)}-px images")
+    return f"{init}, {crops}, tested at {eval_size(record)} px, {c.get('epochs')} epochs"
+
+
 def recipes(runs: Runs) -> List[Recipe]:
-    """The runs grouped by recipe (:func:`recipe_key`), oldest recipe first (by
-    the earliest start among its runs), labelled ``"first recipe"``,
-    ``"second recipe"``... Within a recipe the runs keep the order of ``runs``."""
-    groups: Dict[str, Dict[str, Run]] = {}
+    """The runs grouped by engine generation (:func:`engine_generation`) and
+    recipe (:func:`recipe_key`): the current engines' groups first, then the
+    earlier engines'; within a generation the newest recipe (latest start
+    among its runs) first. A current group is labelled with its recipe
+    (:func:`recipe_description`), an earlier one ``"earlier engines"`` (with
+    its recipe added when the earlier engines ran more than one). Within a
+    group the runs keep the order of ``runs``."""
+    groups: Dict[Tuple[str, str], Dict[str, Run]] = {}
     for name, run in runs.items():
-        groups.setdefault(recipe_key(run.record), {})[name] = run
-    started = {k: min(str(r.record.get("started") or "") for r in g.values()) for k, g in groups.items()}
-    order = sorted(groups, key=lambda k: started[k])
-    return [Recipe(f"{_ORDINALS[i] if i < len(_ORDINALS) else str(i + 1) + 'th'} recipe", k, groups[k])
-            for i, k in enumerate(order)]
+        groups.setdefault((engine_generation(run.record), recipe_key(run.record)), {})[name] = run
+    started = {k: max(str(r.record.get("started") or "") for r in g.values()) for k, g in groups.items()}
+    order = sorted(groups, key=lambda k: started[k], reverse=True)
+    order = sorted(order, key=lambda k: GENERATIONS.index(k[0]))  # stable: newest first within a generation
+    out = []
+    for gen, key in order:
+        members = groups[(gen, key)]
+        desc = recipe_description(next(iter(members.values())).record)
+        alone = sum(g == gen for g, _ in groups) == 1
+        label = f"{gen} engines" if alone else f"{gen} engines, {desc}"
+        out.append(Recipe(label, key, members, gen, desc))
+    return out
+
+
+def aux_runs(group: "Recipe") -> List[str]:
+    """The names of a group's runs with auxiliary heads (the recipe's own runs;
+    a run without them is a variant of it)."""
+    return [n for n, r in group.runs.items() if _cfg(r.record).get("aux_logits", True)]
 
 
 def recipe_label(runs: Runs, name: str) -> str:
-    """The label of the recipe run ``name`` belongs to (``"first recipe"``...)."""
+    """The label of the group run ``name`` belongs to (:func:`recipes`)."""
     return next((r.label for r in recipes(runs) if name in r.runs), "")
 
 
@@ -365,14 +352,15 @@ def _last_val(record: Mapping[str, Any]) -> float:
 
 
 def figure_run(runs: Runs) -> Optional[str]:
-    """The run the chapter's figures show: among the finished runs of the newest
-    recipe that has one, with auxiliary heads where there is such a run, the
+    """The run the chapter's figures show: among the runs of the first group of
+    :func:`recipes` (the current engines' newest recipe when one has finished),
+    with auxiliary heads where there is such a run, the
     one with the highest validation accuracy after its last epoch (validation
     chooses; the first in order on a tie). ``None`` without runs."""
     groups = recipes(runs)
     if not groups:
         return None
-    members = groups[-1].runs
+    members = groups[0].runs
     with_aux = {n: r for n, r in members.items() if _cfg(r.record).get("aux_logits", True)} or members
     return max(with_aux, key=lambda n: (_last_val(with_aux[n].record), -list(with_aux).index(n)))
 
@@ -467,13 +455,72 @@ def class_counts(data_dir: Optional[PathLike] = None) -> Dict[str, int]:
     return dict(scan(root, require_all_classes=False).counts)
 
 
-def missing_note(what: str, need: str) -> str:
-    """A one-sentence note for the reader: ``what`` cannot be shown without ``need``."""
-    return f"({what} not shown: {need}.)"
+def jpeg_quality(path: PathLike) -> Optional[int]:
+    """The quality a JPEG file was saved at, estimated from its quantisation
+    tables: the IJG quality (1-100) whose scaled standard tables come closest
+    (compared by their sums, which do not depend on the order a decoder lists
+    the entries in). ``None`` for a file that is not a JPEG."""
+    from PIL import Image
+
+    # the IJG standard luminance and chrominance tables (JPEG standard, Annex K)
+    lum = [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+           14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+           49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99]
+    chrom = [17, 18, 24, 47] + [99] * 4 + [18, 21, 26, 66] + [99] * 4 + [24, 26, 56] + [99] * 5 + [47, 66] \
+        + [99] * 38
+    with Image.open(path) as im:
+        tables = getattr(im, "quantization", None)
+        if im.format != "JPEG" or not tables:
+            return None
+        sums = [sum(tables[k]) for k in sorted(tables)][:2]
+
+    def scaled(table, q):
+        scale = 5000 // q if q < 50 else 200 - 2 * q
+        return sum(min(255, max(1, (t * scale + 50) // 100)) for t in table)
+
+    return min(range(1, 101), key=lambda q: (sum(abs(s - scaled(t, q)) for s, t in zip(sums, (lum, chrom))), -q))
 
 
-NO_IMAGES = ("the UC Merced images are not on this machine; set UCMERCED_DIR or run "
-             "`python -m inception.data download`")
+def image_source(data_dir: Optional[PathLike] = None) -> Optional[Dict[str, Any]]:
+    """Where the images shown come from: ``{"root", "official", "format",
+    "quality"}``; ``official`` is true when every image is a TIFF, as in the
+    official archive, and false for a re-encoded copy (``format`` its file
+    type, ``quality`` the estimated JPEG quality). ``None`` without images."""
+    root = find_images(data_dir)
+    if root is None:
+        return None
+    from ..data.layout import scan
+
+    records = scan(root, require_all_classes=False).records
+    suffixes = {r.path.suffix.lower() for r in records}
+    official = bool(suffixes) and suffixes <= {".tif", ".tiff"}
+    fmt = "TIFF" if official else "/".join(sorted(s.lstrip(".").upper() for s in suffixes))
+    quality = None
+    if not official and records and records[0].path.suffix.lower() in (".jpg", ".jpeg"):
+        quality = jpeg_quality(records[0].path)
+    return {"root": root, "official": official, "format": fmt, "quality": quality}
+
+
+def images_note(data_dir: Optional[PathLike] = None) -> str:
+    """One sentence for the reader about the photographs on the page: where they
+    come from (the official TIFFs or a re-encoded copy), or that they are not
+    on the machine that built the page."""
+    src = image_source(data_dir)
+    if src is None:
+        return ("The UC Merced photographs were not on the machine that built this page, so it shows no "
+                "photographs and draws the activation maps alone. To see them, run the chapter where the images "
+                "are: `python -m inception.data download` fetches them, or set UCMERCED_DIR to a copy.")
+    if src["official"]:
+        return "The photographs on this page are the official UC Merced TIFF files."
+    from ..data._base import env_data_dir
+
+    q = f" at quality {src['quality']}" if src["quality"] else ""
+    env = env_data_dir()
+    via = ("UCMERCED_DIR" if env is not None
+           and Path(src["root"]).resolve().is_relative_to(env.expanduser().resolve()) else "its data folder")
+    return (f"The photographs on this page come from a copy of UC Merced re-encoded as {src['format']}{q} "
+            f"from the official TIFF files (read through {via}), not from the TIFFs themselves.")
+
 
 # --------------------------------------------------------------------------
 # Class activation maps

@@ -1,12 +1,10 @@
-"""Tables from the run records: runs per recipe, framework and seed, the
-recipes, resolutions, the slides' comparison, seeds, auxiliary heads,
-confusions, the training cross-check, and every number chapter 7 quotes
-(:func:`quoted_numbers`)."""
+"""Tables from the run records: the headline (:func:`headline_rows`), runs
+per group, framework and seed, the recipes, resolutions, the slides'
+comparison, seeds, auxiliary heads, confusions and the weakest classes."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -15,7 +13,7 @@ import numpy as np
 from ..data._base import CLASSES
 
 from .records import (
-    SCRATCH_RECIPE, Recipe, Run, Runs, SLIDES, _FRAMEWORK_NAMES, _cfg, _last_val, _read_json,
+    PUBLISHED, Recipe, Run, Runs, SLIDES, _FRAMEWORK_NAMES, _cfg, _last_val, _read_json,
     eval_size, final_train_accuracy, recipe_key, recipe_label, recipes, run_label, source_size,
     train_size,
 )
@@ -252,7 +250,7 @@ def slides_rows(runs: Runs) -> List[Dict[str, Any]]:
     for name, run in runs.items():
         r = run.record
         init = "ImageNet-pretrained" if _cfg(r).get("pretrained") else "from scratch"
-        rows.append({"result": f"ours, {run_label(r)} ({init}, {len(r.get('epochs') or [])} epochs)",
+        rows.append({"result": f"ours, {run_label(r)} ({recipe_label(runs, name)}, {init})",
                      "train": final_train_accuracy(r), "test": r.get("test_accuracy")})
     for row in rows:
         row["gap"] = (row["train"] - row["test"]) if None not in (row["train"], row["test"]) else None
@@ -319,8 +317,9 @@ def seed_spread(runs: Runs) -> List[Dict[str, Any]]:
     grouped: the recipe, the number of seeds, their test accuracies, mean,
     min, max and range."""
     groups: Dict[str, List[Run]] = {}
-    for run in runs.values():
-        groups.setdefault(_seed_key(run.record), []).append(run)
+    for group in recipes(runs):  # the current engines first
+        for run in group.runs.values():
+            groups.setdefault(_seed_key(run.record), []).append(run)
     rows = []
     for members in groups.values():
         accs = [m.record["test_accuracy"] for m in members]
@@ -381,27 +380,40 @@ AUX_FORMATS = {"test top-1": lambda v: pct(v), "best val": lambda v: pct(v), "fi
 # --------------------------------------------------------------------------
 
 
-def queued_recipe_key() -> str:
-    """The recipe key of :data:`SCRATCH_RECIPE`, the recipe ``data/runs/run_all.sh`` runs."""
-    from ..train.config import TrainConfig
-
-    return recipe_key({"config": TrainConfig(**SCRATCH_RECIPE).to_dict()})
-
-
-def queued_recipe(runs: Runs) -> Recipe:
-    """The recipe of :data:`SCRATCH_RECIPE` with its finished runs (possibly
-    none yet), labelled in the order of :func:`recipes` (after the others
-    when it has no run yet)."""
-    from .records import _ORDINALS
-
+def headline_rows(runs: Runs) -> List[Dict[str, Any]]:
+    """The chapter's headline table: per group of :func:`recipes` (the current
+    engines first, with its recipe in words) and framework, each seed's test top-1 of the runs with
+    auxiliary heads and their mean; then the slides' two results and the
+    published ones (:data:`SLIDES`, :data:`PUBLISHED`) in the mean column.
+    Values are text, ready to show; a seed a framework did not run reads "-"."""
     groups = recipes(runs)
-    key = queued_recipe_key()
+    seeds = sorted({s for g in groups for accs in framework_results(g).values() for s, _ in accs})
+    rows = []
     for g in groups:
-        if g.key == key:
-            return g
-    n = len(groups)
-    label = f"{_ORDINALS[n] if n < len(_ORDINALS) else str(n + 1) + 'th'} recipe"
-    return Recipe(label, key, {})
+        for k, (fw, accs) in enumerate(framework_results(g).items()):
+            by_seed = dict(accs)
+            row = {"runs": g.label if k == 0 else "", "recipe": g.description if k == 0 else "",
+                   "framework": _FRAMEWORK_NAMES.get(fw, fw)}
+            row.update({f"seed {s}": pct(by_seed[s]) if s in by_seed else "-" for s in seeds})
+            row["mean"] = pct(float(np.mean([a for _, a in accs])))
+            rows.append(row)
+    refs = [("the slides, from scratch", pct(SLIDES["scratch"]["test"], 2)),
+            ("the slides, ImageNet-pretrained", pct(SLIDES["pretrained"]["test"], 0)),
+            ("Castelluccio et al. (2015), from scratch", f"about {pct(PUBLISHED['scratch'], 0)}"),
+            ("Castelluccio et al. (2015), fine-tuned", pct(PUBLISHED["finetuned"], 1))]
+    for label, value in refs:
+        row = {"runs": label, "recipe": "", "framework": ""}
+        row.update({f"seed {s}": "" for s in seeds})
+        row["mean"] = value
+        rows.append(row)
+    return rows
+
+
+def train_config(record: Mapping[str, Any], **overrides: Any):
+    """The ``TrainConfig`` that repeats a run, from its record's configuration
+    (its known fields; ``overrides`` replace the session's own, such as
+    ``data_dir`` and ``out_dir``). Pass it to :func:`inception.train.train`."""
+    return _train_config({**_cfg(record), **overrides})
 
 
 def run_rows(runs: Runs) -> List[Dict[str, Any]]:
@@ -483,64 +495,41 @@ def _train_config(config: Mapping[str, Any]):
     return TrainConfig(**{k: v for k, v in config.items() if k in known})
 
 
-def recipe_comparison(first: Optional[Mapping[str, Any]], second: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    """The settings in which two recipes differ, side by side, from two run
-    configurations (records' ``config`` or :data:`SCRATCH_RECIPE`): where the
-    crops are cut from, the training and the evaluation size, and every other
-    recipe field that differs."""
-    a = _train_config(first).to_dict() if first else None
-    b = _train_config(second).to_dict()
-    ra, rb = ({"config": a} if a else None), {"config": b}
+def recipe_sentence(record: Mapping[str, Any]) -> str:
+    """What a run's recipe trains and how, in words, from its configuration:
+    ``"the batch-norm variant from random weights, with both auxiliary heads, by SGD
+    with Nesterov momentum 0.9 under a one-cycle schedule that rises to a peak
+    rate of 0.1 and falls to almost zero, with weight decay 0.0005 and label
+    smoothing 0.1"``."""
+    c = _train_config(_cfg(record))
+    variant = {"bn": "batch-norm", "paper": "paper's"}.get(c.variant, repr(c.variant))
+    parts = [f"the {variant} variant " + ("from ImageNet weights" if c.pretrained else "from random weights")]
+    parts.append("with both auxiliary heads" if c.aux_logits else "without auxiliary heads")
+    opt = {"sgd": "SGD" + (f" with Nesterov momentum {c.momentum:g}" if c.nesterov else f" with momentum {c.momentum:g}"),
+           "rmsprop": "RMSProp", "adamw": "AdamW"}.get(c.optimizer, c.optimizer)
+    sched = {"onecycle": f"a one-cycle schedule that rises to a peak rate of {c.lr:g} and falls to almost zero",
+             "cosine": f"a cosine schedule from a rate of {c.lr:g}",
+             "constant": f"a constant rate of {c.lr:g}"}.get(c.schedule, f"a {c.schedule} schedule from {c.lr:g}")
+    parts.append(f"by {opt} under {sched}")
+    parts.append(f"with weight decay {c.weight_decay:g} and label smoothing {c.label_smoothing:g}")
+    return ", ".join(parts)
+
+
+def recipe_settings(groups: Sequence[Recipe]) -> List[Dict[str, Any]]:
+    """The settings of each group's recipe side by side (one column per group
+    label), read from its first run's configuration: where the training crops
+    are cut from, the training and evaluation sizes, epochs, batch, optimiser,
+    schedule, peak rate, weight decay, label smoothing."""
+    cfgs = [(g.label, _train_config(_cfg(g.record)).to_dict()) for g in groups]
     rows = [
-        {"setting": "training crops cut from (px)", "first": source_size(ra) if ra else None,
-         "second": source_size(rb)},
-        {"setting": "training size (px)", "first": train_size(ra) if ra else None, "second": train_size(rb)},
-        {"setting": "validation and test size (px)", "first": eval_size(ra) if ra else None,
-         "second": eval_size(rb)},
+        {"setting": "training crops cut from (px)", **{lab: source_size({"config": c}) for lab, c in cfgs}},
+        {"setting": "training size (px)", **{lab: train_size({"config": c}) for lab, c in cfgs}},
+        {"setting": "validation and test size (px)", **{lab: eval_size({"config": c}) for lab, c in cfgs}},
     ]
-    for k in ("epochs", "batch_size", "optimizer", "lr", "schedule", "weight_decay", "label_smoothing"):
-        rows.append({"setting": k.replace("_", " "), "first": a.get(k) if a else None, "second": b.get(k)})
+    for k in ("epochs", "batch_size", "optimizer", "schedule", "lr", "weight_decay", "label_smoothing"):
+        rows.append({"setting": k.replace("_", " ").replace("lr", "peak learning rate"),
+                     **{lab: c.get(k) for lab, c in cfgs}})
     return rows
-
-
-# --------------------------------------------------------------------------
-# The training cross-check
-# --------------------------------------------------------------------------
-
-
-def crosscheck_rows(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    """One row per cross-check (seed, precision): steps, the largest difference
-    between the two pipelines' images, whether every batch had the same labels,
-    the largest relative difference of the main loss over the first steps and
-    over all steps, the yardstick's largest (the same engine against itself,
-    one ulp apart; the largest over ``nudged runs`` such runs) and how
-    many steps stayed within the allowed multiple of it."""
-    from ..train.crosscheck import CROSS_TOLERANCE
-
-    rows = []
-    for (seed, dtype), c in checks.items():
-        ys = [r.get("yardstick_rel_diff") for r in c["rows"] if r.get("yardstick_rel_diff") is not None]
-        bad = c.get("steps_beyond_yardstick")
-        rows.append({
-            "seed": seed, "precision": dtype, "steps": c["steps"],
-            "largest image difference": c.get("max_input_abs_diff"),
-            "same labels": "yes" if c.get("labels_equal") else "no",
-            "loss difference, early steps": c.get("max_early_cross_rel_diff"),
-            "loss difference, all steps": c.get("max_cross_rel_diff"),
-            "yardstick, all steps": max(ys) if ys else None,
-            "nudged runs": c.get("yardsticks", 1) if ys else 0,
-            f"steps within {CROSS_TOLERANCE:g}x the yardstick": (
-                f"{c['steps'] - len(bad)} of {c['steps']}" if bad is not None else "n/a"),
-        })
-    return rows
-
-
-def _sci(v: Optional[float]) -> str:
-    return "n/a" if v is None else f"{v:.1e}"
-
-
-CROSSCHECK_FORMATS = {"largest image difference": _sci, "loss difference, early steps": _sci,
-                      "loss difference, all steps": _sci, "yardstick, all steps": _sci}
 
 
 def per_class_recall(record: Mapping[str, Any]) -> Dict[str, float]:
@@ -563,6 +552,71 @@ def top_confusions(record: Mapping[str, Any], k: int = 5) -> List[Dict[str, Any]
             for n, i, j in order]
 
 
+#: How a UC Merced class is told apart: by an object in the scene, by the
+#: density and layout of buildings, or by a surface (a texture, a landform, a
+#: road or runway).
+CLASS_KINDS: Dict[str, str] = {
+    **{c: "object" for c in ("airplane", "baseballdiamond", "harbor", "intersection", "overpass", "parkinglot",
+                             "storagetanks", "tenniscourt")},
+    **{c: "density" for c in ("buildings", "denseresidential", "mediumresidential", "sparseresidential",
+                              "mobilehomepark")},
+    **{c: "surface" for c in ("agricultural", "beach", "chaparral", "forest", "freeway", "golfcourse", "river",
+                              "runway")},
+}
+
+
+#: Class names as words (``"storagetanks"`` -> ``"storage tanks"``).
+CLASS_WORDS: Dict[str, str] = {c: c for c in CLASSES}
+CLASS_WORDS.update({"baseballdiamond": "baseball diamond", "denseresidential": "dense residential",
+                    "golfcourse": "golf course", "mediumresidential": "medium residential",
+                    "mobilehomepark": "mobile home park", "parkinglot": "parking lot",
+                    "sparseresidential": "sparse residential", "storagetanks": "storage tanks",
+                    "tenniscourt": "tennis court"})
+
+
+def weakest_classes(record: Mapping[str, Any], k: int = 2) -> List[Dict[str, Any]]:
+    """The classes with the fewest right test predictions, from the confusion
+    matrix: the ``k`` weakest and every class tied with the ``k``-th, weakest
+    first. Each: class, right, of, its kind (:data:`CLASS_KINDS`) and the
+    class it is most often taken for."""
+    cm = np.asarray(record.get("confusion_matrix") or [], dtype=int)
+    if cm.size == 0:
+        return []
+    classes = list((record.get("per_class") or {}).keys()) or list(CLASSES)
+    recall = [cm[i, i] / max(cm[i].sum(), 1) for i in range(len(cm))]
+    order = sorted(range(len(cm)), key=lambda i: (recall[i], i))
+    cut = recall[order[min(k, len(order)) - 1]]
+    out = []
+    for i in (i for i in order if recall[i] <= cut):
+        off = cm[i].copy()
+        off[i] = -1
+        j = int(np.argmax(off))
+        out.append({"class": classes[i], "right": int(cm[i, i]), "of": int(cm[i].sum()),
+                    "kind": CLASS_KINDS.get(classes[i], "other"),
+                    "taken for": classes[j] if off[j] > 0 else None})
+    return out
+
+
+def kinds_sentence(classes: Sequence[str]) -> str:
+    """What tells the given classes apart, by :data:`CLASS_KINDS`, in words:
+    ``"storage tanks and tennis court are told apart by an object, medium
+    residential by how densely it is built"``."""
+    how = {"object": "an object", "density": "how densely it is built", "surface": "a surface or landform",
+           "other": "something else"}
+    by_kind: Dict[str, List[str]] = {}
+    for c in classes:
+        by_kind.setdefault(CLASS_KINDS.get(c, "other"), []).append(CLASS_WORDS.get(c, c))
+    if len(by_kind) == 1:
+        (kind, names), = by_kind.items()
+        return (f"{'all' if len(names) > 2 else 'both' if len(names) == 2 else 'it'} "
+                f"{'are' if len(names) > 1 else 'is'} told apart by {how[kind]}")
+    parts = []
+    for k, (kind, names) in enumerate(sorted(by_kind.items(), key=lambda kv: -len(kv[1]))):
+        verb = ("are" if len(names) > 1 else "is") + " told apart" if k == 0 else ""
+        parts.append(f"{_and(names)} {verb + ' ' if verb else ''}by {how[kind]}")
+    return ", ".join(parts)
+
+
 def misclassified(predictions: Mapping[str, Any]) -> List[Dict[str, Any]]:
     """Every wrong test prediction: stem, true and predicted class, the
     predicted class's probability and the true class's rank in the top 5
@@ -579,65 +633,3 @@ def misclassified(predictions: Mapping[str, Any]) -> List[Dict[str, Any]]:
                     "true rank": (top5.index(t) + 1) if t in top5 else None})
     out.sort(key=lambda r: (-r["probability"], r["stem"]))
     return out
-
-
-#: The SGD comparison of :func:`convention_sizes` counts the steps whose rate is
-#: at least this fraction of the peak (below it, steps are too small to matter).
-LIVE_RATE = 0.01
-
-
-def convention_sizes(record: Mapping[str, Any]) -> Dict[str, Any]:
-    """How large two of the first recipe's convention differences were, from a
-    run's configuration (chapter 7, "PyTorch against Keras").
-
-    * SGD: the step sizes of PyTorch's and Keras' momentum under the run's own
-      schedule, for a gradient that never changes
-      (:func:`inception.train.schedules.momentum_step_sizes`): ``sgd_low`` and
-      ``sgd_high``, the smallest and largest ratio Keras / PyTorch while the
-      rate is at least :data:`LIVE_RATE` of its peak; ``sgd_path``, the summed difference of
-      the steps as a fraction of PyTorch's summed steps; ``sgd_total``, the
-      ratio of the summed steps.
-    * Batch norm: ``bn_grid``, the last block's (smallest) grid, ``bn_values``, the values per channel that a batch's
-      statistics average over in the last block (batch x the smallest grid), and
-      ``bn_std``, how much larger PyTorch's unbiased running variance makes the
-      test-time standard deviation there, ``sqrt(m / (m - 1)) - 1`` (smaller grids
-      are where it is largest).
-    """
-    from ..counting import count_blocks
-    from ..spec import googlenet_spec
-    from ..train.schedules import lr_curve, momentum_step_sizes
-
-    cfg = _train_config(_cfg(record))
-    steps = int(record.get("steps_per_epoch") or 0)
-    if steps < 1:
-        raise ValueError("the record has no steps_per_epoch")
-    rates = np.array(lr_curve(steps, cfg))
-    t, k = (np.array(v) for v in momentum_step_sizes(rates, cfg.momentum, cfg.nesterov))
-    live = rates >= LIVE_RATE * rates.max()
-    ratio = k[live] / t[live]
-    spec = googlenet_spec(cfg.variant, num_classes=len(CLASSES), aux_logits=cfg.aux_logits)
-    grid = min((b.output_shape[1:] for b in count_blocks(spec, cfg.image_size) if len(b.output_shape) == 3),
-               key=lambda hw: hw[0] * hw[1])
-    m = cfg.batch_size * grid[0] * grid[1]
-    return {"steps": int(len(rates)), "momentum": cfg.momentum,
-            "sgd_low": float(ratio.min()), "sgd_high": float(ratio.max()),
-            "sgd_path": float(np.abs(k - t).sum() / t.sum()), "sgd_total": float(k.sum() / t.sum()),
-            "bn_grid": tuple(int(v) for v in grid), "bn_values": int(m),
-            "bn_std": float(math.sqrt(m / (m - 1)) - 1)}
-
-
-def loss_above(group: Recipe, framework: str = "keras", metric: str = "train_main_loss") -> Optional[Dict[str, Any]]:
-    """At how many epochs a recipe's ``framework`` run (with auxiliary heads,
-    the lowest seed) had a ``metric`` above every run of the other framework
-    (with heads): ``{"run", "epochs", "above", "others"}``; ``None`` without
-    runs of both."""
-    mine = sorted((n for n, r in group.runs.items() if r.record.get("framework") == framework
-                   and _cfg(r.record).get("aux_logits", True)), key=lambda n: _cfg(group.runs[n].record).get("seed", 0))
-    others = [r.record for n, r in group.runs.items() if r.record.get("framework") != framework
-              and _cfg(r.record).get("aux_logits", True)]
-    if not mine or not others:
-        return None
-    curve = [e[metric] for e in group.runs[mine[0]].record["epochs"]]
-    n = min([len(curve)] + [len(o["epochs"]) for o in others])
-    above = sum(curve[i] > max(o["epochs"][i][metric] for o in others) for i in range(n))
-    return {"run": mine[0], "epochs": n, "above": int(above), "others": len(others)}

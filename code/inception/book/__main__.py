@@ -1,4 +1,4 @@
-"""``python -m inception.book execute|sync-colab NOTEBOOK...``."""
+"""``python -m inception.book execute|sync-colab|words NOTEBOOK...``, ``python -m inception.book colab --out DIR``."""
 
 import sys
 

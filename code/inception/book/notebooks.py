@@ -145,7 +145,7 @@ def execute_notebook(path: Union[str, os.PathLike], smoke: bool = True, timeout:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m inception.book execute|sync-colab|words NOTEBOOK...``."""
+    """``python -m inception.book execute|sync-colab|words NOTEBOOK...`` and ``colab --out DIR``."""
     parser = argparse.ArgumentParser(prog="python -m inception.book", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("execute", help="execute notebooks in place (smoke mode unless --full)")
@@ -156,7 +156,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sy.add_argument("notebooks", nargs="+")
     wo = sub.add_parser("words", help="prose words before the exercises, against the limit")
     wo.add_argument("notebooks", nargs="+")
+    co = sub.add_parser("colab", help="write the Colab edition: one plain notebook per chapter of _toc.yml")
+    co.add_argument("--out", required=True, help="folder to write the notebooks into")
+    co.add_argument("--root", default=".", help="the book's root folder (with _toc.yml; default: .)")
+    co.add_argument("--executed", help="read glue values from these executed notebooks "
+                                       "(e.g. _build/jupyter_execute) instead of the saved outputs of book/")
     args = parser.parse_args(argv)
+    if args.command == "colab":
+        from .colab import ConversionError, write_edition
+
+        try:
+            written = write_edition(args.root, args.out, executed_dir=args.executed)
+        except (ConversionError, AssertionError) as exc:
+            print(f"error: {exc}")
+            return 1
+        for path in written:
+            print(f"wrote {path}")
+        return 0
     if args.command == "execute":
         for nb in args.notebooks:
             seconds = execute_notebook(nb, smoke=not args.full, timeout=args.timeout)

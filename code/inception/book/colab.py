@@ -635,6 +635,8 @@ def convert_notebook(nb: Mapping[str, Any], ctx: Context) -> Dict[str, Any]:
     at = next((k + 1 for k, c in enumerate(cells) if c["cell_type"] == "markdown"), 0)
     if cells and cells[at - 1]["source"] and "".join(cells[at - 1]["source"]).lstrip().startswith("# "):
         cells.insert(at, link)
+    for k, cell in enumerate(cells):  # nbformat 4.5 cell ids, stable from one edition to the next
+        cell["id"] = f"c{k:03d}"
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
 

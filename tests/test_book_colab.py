@@ -267,9 +267,32 @@ def test_the_edition_quotes_the_numbers_the_book_computed(edition):
 
 
 def test_the_command_writes_the_edition(tmp_path, capsys):
-    from inception.book.notebooks import main
+    from inception.book import main
 
     assert main(["colab", "--root", str(ROOT), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "07_results.ipynb").is_file()
     assert main(["colab", "--root", str(ROOT), "--out", str(tmp_path / "x"), "--executed", str(tmp_path / "none")]) == 1
     assert "error:" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_built_page_s_colab_button_opens_the_edition(tmp_path):
+    """A small Sphinx site with the book's theme, launch buttons and extension."""
+    from sphinx.cmd.build import build_main
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "index.md").write_text("# Home\n\n```{toctree}\nbook/07_results\n```\n")
+    notebook = {"cells": [{"cell_type": "markdown", "id": "t", "metadata": {}, "source": ["# Results\n"]}],
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "book" / "07_results.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "conf.py").write_text(
+        "extensions = ['myst_nb', 'inception.book']\nhtml_theme = 'sphinx_book_theme'\n"
+        "nb_execution_mode = 'off'\n"
+        f"html_theme_options = {{'repository_url': {inception.REPOSITORY_URL!r}, 'repository_branch': 'main',"
+        " 'path_to_docs': '', 'use_repository_button': True,"
+        " 'launch_buttons': {'colab_url': 'https://colab.research.google.com', 'notebook_interface': 'classic'}}\n")
+    assert build_main(["-q", "-b", "html", str(tmp_path), str(tmp_path / "_build")]) == 0
+    page = (tmp_path / "_build" / "book" / "07_results.html").read_text()
+    colab = set(re.findall(r'https://colab\.research\.google\.com/[^"\']+', page))
+    assert colab == {C.colab_url("book/07_results")}

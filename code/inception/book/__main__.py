@@ -2,6 +2,6 @@
 
 import sys
 
-from .notebooks import main
+from .cli import main
 
 sys.exit(main())

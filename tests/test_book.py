@@ -262,11 +262,13 @@ def test_extension_setup_connects_early():
             connected.append((event, fn, priority))
 
     meta = book.setup(App())
-    from inception.book.sphinx import execution_override
+    from inception.book.sphinx import colab_buttons, execution_override
 
-    # the execution override late among config-inited listeners, dedupe_scripts early among the page's
-    assert sorted(connected, key=lambda c: c[0]) == [("config-inited", execution_override, 900),
-                                                     ("html-page-context", book.dedupe_scripts, 100)]
+    # the execution override late among config-inited listeners, dedupe_scripts early among the page's,
+    # the Colab button's address after sphinx-book-theme's launch buttons (501)
+    assert sorted(connected, key=lambda c: (c[0], c[2])) == [("config-inited", execution_override, 900),
+                                                             ("html-page-context", book.dedupe_scripts, 100),
+                                                             ("html-page-context", colab_buttons, 600)]
     assert meta["parallel_read_safe"]
 
 

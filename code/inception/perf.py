@@ -17,7 +17,16 @@ __all__ = ["BENCHMARK_DIR", "CONFIGURATIONS", "load_benchmarks", "sizes", "speed
            "flop_rows", "profile_rows", "pipeline_rows", "plot_throughput", "plot_step_time",
            "time_to_accuracy"]
 
-BENCHMARK_DIR = Path(__file__).resolve().parents[2] / "data" / "benchmarks"
+def benchmark_dir() -> Path:
+    """The committed benchmark records: ``data/benchmarks`` of the checkout, or
+    the copy installed with the package (:func:`inception.data._base.records_dir`)."""
+    from .data._base import records_dir
+
+    return records_dir("benchmarks")
+
+
+#: ``data/benchmarks`` where the package is used from a checkout (see :func:`benchmark_dir`).
+BENCHMARK_DIR = benchmark_dir()
 
 #: The model benchmark's configurations, in reading order, with what each one is.
 CONFIGURATIONS = {
@@ -35,7 +44,7 @@ CONFIGURATIONS = {
 def load_benchmarks(root: Optional[Path] = None) -> Dict[str, dict]:
     """Every ``*.json`` record in ``root`` (default ``data/benchmarks``), by file stem.
     Quick records and dry runs are skipped: they check the scripts, they measure nothing."""
-    root = Path(root) if root else BENCHMARK_DIR
+    root = Path(root) if root else benchmark_dir()
     out = {}
     for path in sorted(root.glob("*.json")):
         rec = json.loads(path.read_text())

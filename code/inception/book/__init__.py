@@ -35,7 +35,9 @@ Where things are
     :mod:`~inception.book.notebooks` (execution, the Colab cell's text),
     :mod:`~inception.book.words` (prose words before the exercises, the
     learning-objectives box; ``python -m inception.book words book/*.ipynb``),
-    :mod:`~inception.book.sphinx`; everything else is importable from here.
+    :mod:`~inception.book.sphinx`, :mod:`~inception.book.colab` (the Colab
+    edition: ``python -m inception.book colab --out DIR``); everything else
+    is importable from here.
 
 Refreshing the committed outputs
     ``python -m inception.book execute book/*.ipynb`` executes notebooks in
@@ -56,8 +58,9 @@ from typing import Any, Dict, Mapping, Optional
 from .bibliography import bib_entries, cited_keys, citation_index, page_label
 from .glue import FigurePNG, fmt_int, fmt_pct, fmt_ratio, fmt_si, fmt_words, glue, show
 from .cell import COLAB_CELL_TAG, COLAB_EXTRA_PACKAGES, SMOKE_ENV, colab_cell_source  # noqa: F401
-from .notebooks import (execute_notebook, find_colab_cell, is_photo_output, main,  # noqa: F401
+from .notebooks import (execute_notebook, find_colab_cell, is_photo_output,  # noqa: F401
                         notebook_title, sync_colab_cell)
+from .cli import main  # noqa: F401
 from .sphinx import dedupe_scripts, setup  # noqa: F401 (the Sphinx extension is inception.book)
 from .table import Table, table
 from .bibliography import _short_author  # noqa: F401 (tests)

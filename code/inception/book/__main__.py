@@ -1,7 +1,7 @@
-"""``python -m inception.book execute|sync-colab NOTEBOOK...``."""
+"""``python -m inception.book execute|sync-colab|words NOTEBOOK...``, ``python -m inception.book colab --out DIR``."""
 
 import sys
 
-from .notebooks import main
+from .cli import main
 
 sys.exit(main())

@@ -1,10 +1,8 @@
-"""Execute the book's notebooks in place and keep their Colab cell current.
-
-``python -m inception.book execute|sync-colab NOTEBOOK...``."""
+"""Execute the book's notebooks in place and keep their Colab cell current
+(the commands: :mod:`inception.book.cli`)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from pathlib import Path
@@ -142,35 +140,3 @@ def execute_notebook(path: Union[str, os.PathLike], smoke: bool = True, timeout:
                             and (keep_photos or not is_photo_output(o))]
     nbformat.write(nb, path)
     return time.perf_counter() - start
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m inception.book execute|sync-colab|words NOTEBOOK...``."""
-    parser = argparse.ArgumentParser(prog="python -m inception.book", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("execute", help="execute notebooks in place (smoke mode unless --full)")
-    ex.add_argument("notebooks", nargs="+")
-    ex.add_argument("--full", action="store_true", help="run the full configuration")
-    ex.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
-    sy = sub.add_parser("sync-colab", help="write the current Colab cell into notebooks")
-    sy.add_argument("notebooks", nargs="+")
-    wo = sub.add_parser("words", help="prose words before the exercises, against the limit")
-    wo.add_argument("notebooks", nargs="+")
-    args = parser.parse_args(argv)
-    if args.command == "execute":
-        for nb in args.notebooks:
-            seconds = execute_notebook(nb, smoke=not args.full, timeout=args.timeout)
-            print(f"{nb}: executed in {seconds:.1f} s")
-    elif args.command == "words":
-        from .words import prose_limit, prose_words
-
-        over = 0
-        for nb in args.notebooks:
-            n, limit = prose_words(nb), prose_limit(nb)
-            over += n > limit
-            print(f"{nb}: {n:,} words of prose (limit {limit:,}){'  OVER' if n > limit else ''}")
-        return 1 if over else 0
-    else:
-        for nb in args.notebooks:
-            print(f"{nb}: {'updated' if sync_colab_cell(nb) else 'up to date'}")
-    return 0

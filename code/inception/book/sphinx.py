@@ -60,10 +60,33 @@ def execution_override(app, config) -> None:
     config.nb_execution_mode = mode
 
 
+def colab_buttons(app, pagename, templatename, context, doctree) -> None:
+    """Point the page's Colab launch button at the Colab edition of the page.
+
+    sphinx-book-theme's button opens ``book/<page>.ipynb`` of the repository,
+    whose MyST Colab cannot render; the edition of the page
+    (``python -m inception.book colab``, published on the edition branch by
+    the Pages workflow) is plain markdown. The address comes from
+    :data:`inception.REPOSITORY_URL` through :func:`inception.book.colab.colab_url`.
+    """
+    from .colab import COLAB_BASE, colab_url
+
+    def walk(buttons):
+        for button in buttons or []:
+            if isinstance(button, dict):
+                if str(button.get("url", "")).startswith(COLAB_BASE):
+                    button["url"] = colab_url(pagename)
+                walk(button.get("buttons"))
+
+    walk(context.get("header_buttons"))
+
+
 def setup(app) -> Dict[str, Any]:
-    """Sphinx entry point: connects :func:`dedupe_scripts` and :func:`execution_override`."""
+    """Sphinx entry point: connects :func:`dedupe_scripts`, :func:`colab_buttons` and :func:`execution_override`."""
     app.connect("config-inited", execution_override, priority=900)
     # Early: html-page-context stops at the first listener that returns a
     # template name, and the theme's listeners may.
     app.connect("html-page-context", dedupe_scripts, priority=100)
+    # After sphinx-book-theme adds the launch buttons (priority 501).
+    app.connect("html-page-context", colab_buttons, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -73,6 +73,34 @@ def data_root() -> Path:
     return (root if root is not None else Path.cwd()) / "data"
 
 
+#: The committed records the chapters read, each a folder under ``data/``: run
+#: records (``runs``), the training cross-checks (``crosscheck``) and the speed
+#: measurements (``benchmarks``).
+RECORD_KINDS: tuple[str, ...] = ("runs", "crosscheck", "benchmarks")
+
+#: Where a non-editable install keeps its copy of the records: the wheel's
+#: build step (:mod:`inception.data.packaging`) copies ``data/<kind>/`` here.
+PACKAGED_RECORDS = Path(__file__).resolve().parent / "records"
+
+
+def records_dir(kind: str) -> Path:
+    """The folder of committed records of one kind (see :data:`RECORD_KINDS`).
+
+    ``data/<kind>`` of the checkout when the package is used from one; else
+    the copy installed with the package (``pip install git+URL``, as on
+    Colab); else ``./data/<kind>``, which may not exist (readers then find no
+    records and say so).
+    """
+    if kind not in RECORD_KINDS:
+        raise ValueError(f"unknown kind of records {kind!r}; expected one of {', '.join(RECORD_KINDS)}")
+    root = repo_root()
+    if root is not None and (root / "data" / kind).is_dir():
+        return root / "data" / kind
+    if (PACKAGED_RECORDS / kind).is_dir():
+        return PACKAGED_RECORDS / kind
+    return Path.cwd() / "data" / kind
+
+
 def default_data_dir() -> Path:
     """Where ``download`` puts the data and where it is looked for by default."""
     return data_root() / "ucmerced"

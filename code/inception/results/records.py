@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 
-from ..data._base import CLASSES, IMAGES_PER_CLASS, repo_root
+from ..data._base import CLASSES, IMAGES_PER_CLASS, records_dir
 from ..train.cams import CAMS_FORMAT, compute_cams, read_cams, select_cam_images  # noqa: F401 (re-exported)
 
 PathLike = Union[str, Path]
@@ -130,15 +130,15 @@ ENV_RUNS_DIR = "INCEPTION_RUNS_DIR"
 
 
 def default_runs_dir() -> Path:
-    """``$INCEPTION_RUNS_DIR`` if set, else ``data/runs`` of the checkout holding
-    the package (``./data/runs`` outside a checkout)."""
+    """``$INCEPTION_RUNS_DIR`` if set, else the committed run records
+    (``data/runs`` of the checkout, or the copy installed with the package:
+    :func:`inception.data._base.records_dir`)."""
     import os
 
     value = os.environ.get(ENV_RUNS_DIR, "").strip()
     if value:
         return Path(value).expanduser()
-    root = repo_root()
-    return (root if root is not None else Path.cwd()) / "data" / "runs"
+    return records_dir("runs")
 
 
 def find_images(data_dir: Optional[PathLike] = None) -> Optional[Path]:
@@ -371,9 +371,9 @@ def figure_run(runs: Runs) -> Optional[str]:
 
 
 def default_crosscheck_dir() -> Path:
-    """``data/crosscheck`` of the checkout (``./data/crosscheck`` outside one)."""
-    root = repo_root()
-    return (root if root is not None else Path.cwd()) / "data" / "crosscheck"
+    """The committed cross-check records: ``data/crosscheck`` of the checkout,
+    or the copy installed with the package (:func:`inception.data._base.records_dir`)."""
+    return records_dir("crosscheck")
 
 
 def load_crosschecks(root: Optional[PathLike] = None) -> Dict[Tuple[int, str], Dict[str, Any]]:

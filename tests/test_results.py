@@ -169,28 +169,28 @@ def test_slides_rows_and_explanation():
     q = R.quoted_numbers(runs)
     assert q["ch7_scr_train_epoch"] == "2" and q["ch7_scr_train_minutes"] == "4 minutes"
     assert q["ch7_scr_val_epoch"] == "2" and q["ch7_base_gap"] == "-5.0"
-    assert q["ch7_fig_test"] == "95.0%" and q["ch7_fig_run"] == "PyTorch, seed 0, earlier engines"
+    assert q["ch7_fig_test"] == "95.0%" and q["ch7_fig_run"] == "PyTorch, seed 0, first engines (Keras' own conventions)"
     assert q["ch7_main_gap_sentence"] == "not both frameworks have finished a seed of it"  # no Keras run
 
 
 def test_quoted_numbers_are_the_records_values(records):
     runs = R.load_runs(records)
     q = R.quoted_numbers(runs)
-    assert q["ch7_main_label"] == "earlier engines" and q["ch7_main_engines"] == "the earlier engines"
+    assert q["ch7_main_label"] == "first engines (Keras' own conventions)" and q["ch7_main_engines"] == "the earlier engines"
     assert q["ch7_main_results"] == ("PyTorch 95.0%, 93.0% and 50.0% (seeds 0, 1 and 7, mean 79.3%); "
                                      "Keras 94.0% (seed 0)")
     # seed 0, the one seed both frameworks ran
     assert q["ch7_main_gap_sentence"] == "PyTorch's mean is 1.0 points above Keras' over the seeds both ran"
-    assert q["ch7_groups_sentence"].startswith("Every run finished so far was trained by the earlier engines")
-    assert q["ch7_fig_run"] == "PyTorch, seed 0, earlier engines"  # best last-epoch validation, first on a tie
+    assert q["ch7_groups_sentence"].startswith("Every run in the table used the first engines, whose Keras training")
+    assert q["ch7_fig_run"] == "PyTorch, seed 0, first engines (Keras' own conventions)"  # best last-epoch validation, first on a tie
     assert q["ch7_fig_wrong"] == "2" and q["ch7_fig_wall"] == "1.0 hours"
     # read from the confusion matrix: agricultural 15 of 18 (3 taken for beach), chaparral 16 of 18
     assert q["ch7_weakest"] == ("agricultural (15 of 18 right, most often taken for beach) and chaparral "
                                 "(16 of 18 right, most often taken for forest)")
     assert q["ch7_weakest_kinds"] == "both are told apart by a surface or landform"
     assert q["ch7_top_confusion"] == "agricultural taken for beach (3 of 18 images)"
-    assert q["ch7_seed_sentence"].startswith("PyTorch, earlier engines: 3 seeds, 50.0% to 95.0% (45.0 points")
-    assert q["ch7_aux_sentence"] == ("earlier engines: 91.0% without the heads against 95.0% with them "
+    assert q["ch7_seed_sentence"].startswith("PyTorch, first engines (Keras' own conventions): 3 seeds, 50.0% to 95.0% (45.0 points")
+    assert q["ch7_aux_sentence"] == ("first engines (Keras' own conventions): 91.0% without the heads against 95.0% with them "
                                      "(+4.0 points for the heads, one seed)")
     assert q["ch7_slides_scr_test"] == "45.05%" and q["ch7_published_finetuned"] == "97.1%"
     assert q["ch7_cc_early"] == "n/a"
@@ -300,25 +300,25 @@ def test_new_runs_form_their_own_group_first(tmp_path):
     runs = R.load_runs(root)
     groups = R.recipes(runs)
     assert [g.generation for g in groups] == ["current", "earlier"]
-    assert [g.label for g in groups] == ["current engines", "earlier engines"]
+    assert [g.label for g in groups] == ["same-step engines", "first engines (Keras' own conventions)"]
     assert list(groups[0].runs) == ["torch-new-seed0", "keras-new-seed0"]  # the running one is left out
     assert set(groups[1].runs) == old
     assert groups[0].description == "from scratch, 128-px crops of 256-px images, tested at 160 px, 4 epochs"
     assert R.figure_run(runs) in groups[0].runs
     head = R.headline_rows(runs)
     assert [(r["runs"], r["framework"]) for r in head[:4]] == [
-        ("current engines", "PyTorch"), ("", "Keras"), ("earlier engines", "PyTorch"), ("", "Keras")]
+        ("same-step engines", "PyTorch"), ("", "Keras"), ("first engines (Keras' own conventions)", "PyTorch"), ("", "Keras")]
     assert head[0]["recipe"] == groups[0].description and head[1]["mean"] == "96.0%"
     q = R.quoted_numbers(runs)
-    assert q["ch7_main_label"] == "current engines"
-    assert q["ch7_groups_sentence"].startswith("The current engines' runs come first (from scratch, 128-px")
+    assert q["ch7_main_label"] == "same-step engines"
+    assert q["ch7_groups_sentence"].startswith("The same-step engines' runs come first; the first engines' Keras training")
     assert q["ch7_earlier_gap_sentence"].startswith("PyTorch's mean is")
 
 
 def test_groups_order_labels_and_tables(tmp_path):
     runs = _two_generations(tmp_path)
     groups = R.recipes(runs)
-    assert [g.label for g in groups] == ["current engines", "earlier engines"]
+    assert [g.label for g in groups] == ["same-step engines", "first engines (Keras' own conventions)"]
     assert list(groups[1].runs) == ["torch-bn128-seed0", "keras-bn128-seed0"]
     assert set(groups[0].runs) == {"torch-crop256-seed0", "keras-crop256-seed0", "torch-crop256-noaux-seed0"}
     assert R.aux_runs(groups[0]) == ["torch-crop256-seed0", "keras-crop256-seed0"]
@@ -327,26 +327,26 @@ def test_groups_order_labels_and_tables(tmp_path):
     assert R.figure_run({}) is None
     rows = R.run_rows(runs)
     assert [(r["recipe"], r["framework"], r["aux heads"]) for r in rows] == [
-        ("current engines", "PyTorch", "yes"), ("current engines", "Keras", "yes"),
-        ("current engines", "PyTorch", "no"), ("earlier engines", "PyTorch", "yes"),
-        ("earlier engines", "Keras", "yes")]
+        ("same-step engines", "PyTorch", "yes"), ("same-step engines", "Keras", "yes"),
+        ("same-step engines", "PyTorch", "no"), ("first engines (Keras' own conventions)", "PyTorch", "yes"),
+        ("first engines (Keras' own conventions)", "Keras", "yes")]
     assert [r["evaluated at"] for r in rows] == [160, 160, 160, 128, 128]
     assert [r["test top-1"] for r in rows] == [0.95, 0.94, 0.96, 0.93, 0.87]
     assert R.framework_gap(groups[1]) == pytest.approx(0.06) and R.framework_gap(groups[0]) == pytest.approx(0.01)
     assert R.results_sentence(groups[0]) == "PyTorch 95.0% (seed 0); Keras 94.0% (seed 0)"
     q = R.quoted_numbers(runs)
     assert q["ch7_main_gap_sentence"] == "PyTorch's mean is 1.0 points above Keras' over the seeds both ran"
-    assert q["ch7_fig_run"] == "Keras, seed 0, current engines"
+    assert q["ch7_fig_run"] == "Keras, seed 0, same-step engines"
     # the aux pair is matched within its group, framework and seed
     aux = R.aux_comparison(runs)
     assert [r["run"] for r in aux] == ["torch-crop256-seed0", "torch-crop256-noaux-seed0"]
-    assert aux[0]["recipe"] == "current engines"
+    assert aux[0]["recipe"] == "same-step engines"
     settings = {r["setting"]: r for r in R.recipe_settings(groups)}
     assert settings["training crops cut from (px)"] == {"setting": "training crops cut from (px)",
-                                                        "current engines": 256, "earlier engines": 128}
-    assert settings["validation and test size (px)"]["current engines"] == 160
+                                                        "same-step engines": 256, "first engines (Keras' own conventions)": 128}
+    assert settings["validation and test size (px)"]["same-step engines"] == 160
     head = R.headline_rows(runs)
-    assert head[0] == {"runs": "current engines", "recipe": groups[0].description, "framework": "PyTorch",
+    assert head[0] == {"runs": "same-step engines", "recipe": groups[0].description, "framework": "PyTorch",
                        "seed 0": "95.0%", "mean": "95.0%"}  # the run without heads is not a headline
     assert [r["runs"] for r in head[-4:]] == ["the slides, from scratch", "the slides, ImageNet-pretrained",
                                              "Castelluccio et al. (2015), from scratch",
@@ -355,9 +355,9 @@ def test_groups_order_labels_and_tables(tmp_path):
     # two recipes of one generation are told apart by their recipe, the newest first
     later = make_record(started="2026-03-01T00:00:00+0000", epochs=9, **CURRENT)
     labels = [g.label for g in R.recipes({**runs, "x": R.Run(later, None, "x")})]
-    assert labels == ["current engines, " + R.recipe_description(later),
-                      "current engines, " + R.recipe_description(runs["torch-crop256-seed0"].record),
-                      "earlier engines"]
+    assert labels == ["same-step engines, " + R.recipe_description(later),
+                      "same-step engines, " + R.recipe_description(runs["torch-crop256-seed0"].record),
+                      "first engines (Keras' own conventions)"]
 
 
 def test_train_config_repeats_a_record():
@@ -530,7 +530,7 @@ def test_documented_sizes():
     s = R.size_summary(sizes)
     assert s["n_images"] == 2100 and s["n_odd"] == 44 and s["counts"][(256, 256)] == 2056
     assert (s["min_side"], s["max_side"]) == (242, 257)
-    assert s["max_distortion"] == pytest.approx(1 - 242 / 256)
+    assert s["max_distortion"] == pytest.approx(256 / 242 - 1)  # 242 px stretched to 256: 5.8%
     assert R.class_counts() == {c: 100 for c in CLASSES}
 
 
@@ -552,7 +552,7 @@ def test_missing_images_and_runs_give_notes(tmp_path):
     assert R.image_sizes(nowhere) == R.image_sizes()  # falls back to the documented sizes
     assert R.show_photos(None) is None  # nothing displayed
     assert R.image_source(nowhere) is None
-    assert "not on the machine that built this page" in R.images_note(nowhere)
+    assert R.images_note(nowhere).startswith("This page was built without the UC Merced photographs")
 
 
 def test_figures_from_records(records):
@@ -774,3 +774,116 @@ def test_recipe_sentence_reads_the_configuration():
     other = R.recipe_sentence(make_record(aux=False, schedule="cosine", lr=0.05, pretrained="imagenet"))
     assert other.startswith("the batch-norm variant from ImageNet weights, without auxiliary heads")
     assert "a cosine schedule from a rate of 0.05" in other
+
+
+# --------------------------------------------------------------------------
+# the chapter's ready tables, the seed arithmetic, the sweep read on validation
+# --------------------------------------------------------------------------
+
+
+def test_distortion_is_the_stretch_of_the_short_side():
+    s = R.size_summary({"a/a1": (256, 256), "b/b1": (242, 256), "c/c1": (256, 250)})
+    assert s["max_distortion"] == pytest.approx(256 / 242 - 1)
+    assert R.quoted_numbers({})["ch7_distortion"] == "5.8%"  # sparseresidential45, 242x256
+
+
+def test_seed_table_prints_a_dash_for_one_seed(records):
+    runs = R.load_runs(records)
+    rows = R.seed_table(runs)
+    by_runs = {r["runs"]: r for r in rows}
+    assert by_runs["PyTorch"]["range"] == "45.0 points" and by_runs["PyTorch"]["n"] == "3"
+    assert by_runs["Keras"]["range"] == "–" and by_runs["PyTorch, no aux"]["range"] == "–"
+    spread = {s["runs"]: s for s in R.seed_spread(runs)}
+    assert spread["PyTorch"]["sd"] == pytest.approx(np.std([0.95, 0.93, 0.5], ddof=1))
+    assert spread["Keras"]["sd"] is None
+
+
+def test_seed_arithmetic_known_answers():
+    # sd 1 point, 5 seeds per arm: SE of the difference sqrt(2/5) = 0.632
+    assert R.difference_se(1.0, 5) == pytest.approx(math.sqrt(0.4))
+    assert R.seeds_for_se(1.0, 1.0, 2.0) == 8  # 2 * (2 * 1 / 1)^2
+    assert R.seeds_for_se(1.0, 1.01, 2.0) == 9
+    assert R.seeds_for_power(1.0, 1.0) == 16  # 2 * (1.96 + 0.84)^2 = 15.7
+    assert R.seeds_for_power(2.0, 1.0) == 4
+    assert R.seed_sd({}) is None
+
+
+def test_exercise_numbers_follow_the_seed_spread(records):
+    q = R.quoted_numbers(R.load_runs(records))
+    sd = 100 * np.std([0.95, 0.93, 0.5], ddof=1)
+    assert q["ch7_ex_sd"] == f"{sd:.1f}" and q["ch7_ex_k"] == "5"
+    assert q["ch7_ex_se"] == f"{sd * math.sqrt(2 / 5):.2f}"
+    assert q["ch7_ex_k_2se"] == str(math.ceil(2 * (2 * sd) ** 2))
+
+
+def test_figure_choice_reports_ties():
+    a = make_record(seed=0, val_curve=(0.2, 0.5, 0.75, 0.9))
+    b = make_record(seed=1, val_curve=(0.2, 0.5, 0.75, 0.9))
+    c = make_record(seed=2, val_curve=(0.2, 0.5, 0.75, 0.8))
+    runs = {n: R.Run(r, None, n) for n, r in (("torch-s0", a), ("torch-s1", b), ("torch-s2", c))}
+    choice = R.figure_choice(runs)
+    assert choice["run"] == "torch-s0" and choice["tied"] == ["torch-s0", "torch-s1"]
+    assert R.quoted_numbers(runs)["ch7_fig_choice"] == ("PyTorch, seed 0 and PyTorch, seed 1 tie at 90.0%; ties go to "
+                                                        "PyTorch, then to the lower seed")
+    alone = {"torch-s2": runs["torch-s2"], "torch-s0": runs["torch-s0"]}
+    assert R.figure_choice(alone)["tied"] == ["torch-s0"]
+    assert R.figure_choice({}) == {}
+
+
+def test_training_images_from_the_data_folder():
+    def runs(*folders):
+        return {f"r{i}": R.Run(make_record(seed=i, data_dir=f), None, f"r{i}") for i, f in enumerate(folders)}
+
+    assert R.training_images(runs("/x/ucmerced-jpeg95", "/y/ucmerced-jpeg95")) == "JPEG, quality 95"
+    assert R.training_images(runs("/x/ucmerced-jpeg95", "/y/ucmerced-jpeg80")) is None
+    assert R.training_images(runs("/somewhere")) is None
+    assert R.training_images(R.load_runs()) == "JPEG, quality 95"  # the committed records
+
+
+def test_ready_tables_are_text(records):
+    runs = R.load_runs(records)
+    preds = runs["torch-bn128-seed0"].predictions
+    rows = R.mistakes_table(preds, k=1)
+    wrong = R.misclassified(preds)[0]
+    assert rows == [{"image": wrong["stem"].split("/")[-1], "true": wrong["true"], "predicted": wrong["predicted"],
+                     "probability": f"{wrong['probability']:.0%}",
+                     "true class's rank": str(wrong["true rank"]) if wrong["true rank"] else "not in top 5"}]
+    assert R.mistakes_table(None) == []
+    slides = R.slides_table(runs)
+    assert slides[1] == {"result": "slides, from scratch", "train": "65.78%", "test": "45.05%", "gap": "+20.7 points"}
+    assert all(isinstance(v, str) for r in R.aux_table(runs) for v in r.values())
+    kinds = R.class_table()
+    assert sum(len(r["classes"].split(", ")) for r in kinds) == len(CLASSES)
+    assert R.recipe_table({"image_size": 224})[0] == {"setting": "image size", "value": "224"}
+
+
+def test_sweep_read_on_validation_only():
+    runs = R.load_runs()
+    reading = {r["framework"]: r for r in R.sweep_reading(runs)}
+    torch = reading["torch"]
+    assert torch["chosen"] == R.chosen_eval_size(runs, "torch") and torch["train"] == 128
+    assert torch["gain"] == pytest.approx(torch["means"][torch["chosen"]] - torch["means"][128])
+    assert torch["worst"] == min(torch["means"], key=torch["means"].get)
+    fig = R.plot_resolutions(runs)
+    labels = [l.get_label() for l in fig.axes[0].get_lines()]
+    assert labels and not [l for l in labels if l.endswith(": test")]  # validation only
+
+
+def test_network_macs_plain_and_separable():
+    from inception import lessons
+
+    m = lessons.network_macs()
+    assert m["conv1_plain"] == 7 * 7 * 3 * 64 * 112 * 112
+    assert m["conv1_separable"] == (7 * 7 * 24 + 24 * 64) * 112 * 112  # multiplier 8
+    assert m["plain"] - m["separable"] == m["conv1_plain"] - m["conv1_separable"]
+    assert round(m["separable"] / 1e9, 1) == 1.5  # the paper's announced budget
+
+
+def test_engine_numbers_nudged_runs_and_ties():
+    q = R.engine_numbers(R.load_runs(), R.load_crosschecks(), R.load_branch_flips())
+    counts = {c.get("yardsticks", 1) for c in R.load_crosschecks().values()}
+    if counts:
+        assert q["eng_cc_nudged"] in ("one to three runs", "three runs", "one run") and (
+            (min(counts), max(counts)) != (1, 3) or q["eng_cc_nudged"] == "one to three runs")
+    assert "by step" in q["eng_cc_f32_sentence"] or q["eng_cc_f32_sentence"].startswith("No float32")
+    assert q["eng_current_sentence"].startswith("No full training run") or "same-step" in q["eng_current_sentence"]

@@ -37,6 +37,7 @@ __all__ = [
     "alexnet_2012_counts",
     "neighbours",
     "twelvefold",
+    "network_macs",
     "bn_vs_paper",
     "pooling_schedule",
     "batch_norm_check",
@@ -216,6 +217,25 @@ def twelvefold() -> Row:
         "quoted_alexnet": q["alexnet"], "quoted_googlenet": q["googlenet"],
         "quoted_ratio": q["alexnet"] / q["googlenet"],
     }
+
+
+def network_macs(input_size: int = 224) -> Row:
+    """GoogLeNet's multiply-adds per image two ways (chapter 5): ``plain``, with
+    the plain 7x7 first convolution this book's models use, and ``separable``,
+    with the 7x7 depthwise separable first layer that Table 1's printed conv1
+    counts imply (:func:`inception.forensics.conv1_hypotheses`); the rest of
+    the network is the same. Also ``conv1_plain`` and ``conv1_separable``."""
+    from .counting import googlenet_totals
+    from .forensics import conv1_hypotheses
+
+    total = googlenet_totals("paper", 1000, aux_logits=False, input_size=input_size)
+    spec = googlenet_spec("paper", 1000, aux_logits=False)
+    conv1 = next(b for b in count_blocks(spec, input_size) if b.name == "conv1")
+    sep = next(h for h in conv1_hypotheses() if h["matches"])
+    grid = conv1.output_shape[1] * conv1.output_shape[2]
+    sep_macs = sep["weights"] * grid
+    return {"plain": total.macs, "separable": total.macs - conv1.macs + sep_macs,
+            "conv1_plain": conv1.macs, "conv1_separable": sep_macs}
 
 
 def bn_vs_paper() -> Row:

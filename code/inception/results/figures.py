@@ -11,40 +11,50 @@ import numpy as np
 
 from ..data._base import CLASSES
 
-from .records import (PathLike, Runs, SLIDES, _RUN_COLORS, cams_of, find_images, read_cams, recipe_label, run_label,
+from .records import (PathLike, Runs, SLIDES, _RUN_COLORS, _cfg, cams_of, find_images, read_cams, recipe_label, run_label,
                       size_summary)
-from .tables import misclassified, pct, per_class_recall, read_resolutions
+from .tables import class_table, misclassified, pct, per_class_recall, read_resolutions
 
 
 def plot_resolutions(runs: Runs):
-    """An analysis after training: validation (dashed) and test (solid)
-    accuracy of each run against the evaluation size, the training size
-    marked. ``None`` without sweeps."""
+    """An analysis after training: each run's *validation* accuracy against
+    the evaluation size, the training size marked. Sweeps that also read the
+    test set at every size (an older format) are drawn on validation only:
+    a test set is read once per run, at the size fixed before training.
+    ``None`` without sweeps."""
     sweeps = {name: read_resolutions(run) for name, run in runs.items()}
     sweeps = {n: sw for n, sw in sweeps.items() if sw}
     if not sweeps:
         return None
-    fig = _figure((9, 5))
+    fig = _figure((9, 4.6))
     ax = fig.subplots()
     colors = _RUN_COLORS
     for k, (name, sw) in enumerate(sweeps.items()):
         c = colors[k % len(colors)]
         sizes = [r["image_size"] for r in sw["results"]]
         label = run_label(runs[name].record)
-        ax.plot(sizes, [r["test_accuracy"] for r in sw["results"]], "o-", color=c, label=f"{label}: test")
-        ax.plot(sizes, [r["val_accuracy"] for r in sw["results"]], "s--", color=c, alpha=0.6, ms=4,
-                label=f"{label}: val")
+        ax.plot(sizes, [r["val_accuracy"] for r in sw["results"]], "o-", color=c, label=f"{label}: val")
     train_sizes = {sw.get("train_image_size") for sw in sweeps.values()}
     for t in sorted(x for x in train_sizes if x):
         ax.axvline(t, color="grey", lw=0.8, ls=":")
         ax.text(t + 1, ax.get_ylim()[0] + 0.005, f"trained at {t}", color="grey", fontsize=8)
     ax.set_xlabel("evaluation size (whole image resized to S x S)")
-    ax.set_ylabel("accuracy")
+    ax.set_ylabel("validation accuracy")
     ax.grid(alpha=0.3)
     # below the axes: inside, it would hide the points at the largest sizes
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4)
     fig.tight_layout()
     return fig
+
+
+def show_classes(data_dir: Optional[PathLike] = None):
+    """One photograph per class where the images are here
+    (:func:`plot_class_grid`, as a JPEG); otherwise the classes as a table, by
+    what tells them apart (:func:`~.tables.class_table`)."""
+    from ..book import table
+
+    fig = plot_class_grid(data_dir)
+    return show_photos(fig) if fig is not None else table(class_table())
 
 
 #: Where an exact agreement (a difference of 0) is drawn on a log axis: its bottom.

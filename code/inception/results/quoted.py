@@ -14,8 +14,13 @@ from .records import (
     PathLike,
     Runs,
     SLIDES,
+    FINETUNE_RECIPE,
+    figure_choice,
     figure_run,
+    train_size,
     image_sizes,
+    read_cams,
+    training_images,
     recipe_label,
     recipes,
     run_label,
@@ -30,8 +35,13 @@ from .tables import (
     pct,
     recipe_sentence,
     results_sentence,
+    seed_sd,
     seed_spread,
+    seeds_for_power,
+    seeds_for_se,
+    difference_se,
     slides_explanation,
+    sweep_reading,
     top_confusions,
     weakest_classes,
     kinds_sentence,
@@ -111,6 +121,8 @@ def crosscheck_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> D
                  for c in mine]
         chaos = [x for x in chaos if x is not None]
         q[f"eng_cc_{short}_chaos_step"] = str(min(chaos)) if chaos else "none"
+        q[f"eng_cc_{short}_chaos_steps"] = ((str(min(chaos)) if min(chaos) == max(chaos) else
+                                             f"{min(chaos)}–{max(chaos)}") if chaos else "none")
     everything = list(checks.values())
     if q["eng_cc_f64_n"] != "0":
         same = all(c.get("labels_equal") for c in everything)
@@ -127,10 +139,17 @@ def crosscheck_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]]) -> D
     if q["eng_cc_f32_n"] != "0":
         q["eng_cc_f32_sentence"] = (
             f"In float32 (seed{'s' if q['eng_cc_f32_n'] != '1' else ''} {q['eng_cc_f32_seeds']}), the yardstick "
-            f"itself passes 1e-3 from step {q['eng_cc_f32_chaos_step']}, and the two engines separate as fast: "
+            f"itself passes 1e-3 by step {q['eng_cc_f32_chaos_steps']}, depending on the seed, and the two engines "
+            f"separate as fast: "
             f"within {CROSS_TOLERANCE:g}x of it at {q['eng_cc_f32_within']}")
     else:
         q["eng_cc_f32_sentence"] = "No float32 check is recorded yet"
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+    nudged = [c.get("yardsticks", 1) for c in checks.values()
+              if any(r.get("yardstick_rel_diff") is not None for r in c["rows"])]
+    lo, hi = (min(nudged), max(nudged)) if nudged else (0, 0)
+    q["eng_cc_nudged"] = ("n/a" if not nudged else f"{words.get(lo, lo)} run{'s' if lo > 1 else ''}" if lo == hi
+                          else f"one to {words.get(hi, hi)} runs" if lo == 1 else f"{words.get(lo, lo)} to {words.get(hi, hi)} runs")
     everything = list(checks.values())
     q["eng_cc_input_diff"] = _sci(max(c["max_input_abs_diff"] for c in everything)) if everything else "n/a"
     q["eng_cc_labels_equal"] = ("yes" if all(c.get("labels_equal") for c in everything) else "no") \
@@ -151,7 +170,8 @@ def flip_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]],
     from ..train.crosscheck import CROSS_TOLERANCE, verdicts
 
     q = {"eng_fl_seed": "n/a", "eng_fl_worst_step": "n/a", "eng_fl_worst_ratio": "n/a",
-         "eng_fl_beyond": "n/a", "eng_fl_window": "n/a"}
+         "eng_fl_beyond": "n/a", "eng_fl_window": "n/a", "eng_fl_tie_step": "n/a", "eng_fl_tie_engines": "n/a",
+         "eng_fl_tie_yard": "n/a", "eng_fl_tie_diff": "n/a"}
     counted = [k for k in flips if k[1] == "float64"]
     if not counted:
         q["eng_fl_sentence"] = "No count of switched branches is recorded yet"
@@ -191,6 +211,16 @@ def flip_numbers(checks: Mapping[Tuple[int, str], Mapping[str, Any]],
     span = (f"step {window[0]['step']}" if len(window) == 1 else
             f"steps {window[0]['step']} to {window[-1]['step']}") if window else "no step"
     q["eng_fl_window"] = span
+    # the largest burst of max-pool switches while the losses still agree closely: ties, not divergence
+    calm_rows = [r for r in rows if r["cross_rel_diff"] < 1e-6 and "yardstick_flips" in r]
+    burst = max(calm_rows, key=lambda r: switched(r, "flips", ("maxpool",)), default=None)
+    if burst is not None and switched(burst, "flips", ("maxpool",)) > 0:
+        q["eng_fl_tie_step"] = str(burst["step"])
+        q["eng_fl_tie_engines"] = str(switched(burst, "flips", ("maxpool",)))
+        q["eng_fl_tie_yard"] = str(switched(burst, "yardstick_flips", ("maxpool",)))
+        q["eng_fl_tie_diff"] = _sci(burst["cross_rel_diff"])
+    else:
+        q["eng_fl_tie_step"] = q["eng_fl_tie_engines"] = q["eng_fl_tie_yard"] = q["eng_fl_tie_diff"] = "n/a"
     verdict = (f"is more than {CROSS_TOLERANCE:g}x the yardstick's envelope at {q['eng_fl_beyond']} steps, "
                f"{q['eng_fl_worst_ratio']}x at step {step}" if beyond else
                f"stays within {CROSS_TOLERANCE:g}x of the yardstick's envelope at every step, coming closest "
@@ -267,25 +297,39 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None,
                              "the earlier engines" if main else "n/a")
     q["ch7_main_results"] = results_sentence(main) if main else "no run has finished"
     q["ch7_main_recipe"] = recipe_sentence(main.record) if main else "n/a"
+    q["ch7_train_size"] = str(train_size(main.record)) if main else "n/a"
+    q["ch7_ft_size"] = str(FINETUNE_RECIPE["image_size"])
     q["ch7_main_gap_sentence"] = _framework_sentence(main) if main else "n/a"
     current = [g for g in groups if g.generation == "current"]
     earlier = [g for g in groups if g.generation == "earlier"]
+    first = ("the first engines' Keras training used Keras' own SGD update and batch-norm statistics, which "
+             "differ slightly from PyTorch's, while the same-step engines take PyTorch's in both frameworks")
     if current and earlier:
-        q["ch7_groups_sentence"] = (
-            f"The current engines' runs come first ({_and([g.description for g in current])}); the earlier "
-            f"engines' runs follow, trained by engines whose Keras side did not yet take the same steps as "
-            f"PyTorch's")
+        q["ch7_groups_sentence"] = f"The same-step engines' runs come first; {first}"
     elif earlier:
         q["ch7_groups_sentence"] = (
-            "Every run finished so far was trained by the earlier engines, whose Keras side did not yet take the "
-            "same steps as PyTorch's")
+            "Every run in the table used the first engines, whose Keras training followed Keras' own SGD update "
+            "and batch-norm statistics, which differ slightly from PyTorch's")
     else:
-        q["ch7_groups_sentence"] = "Every run in the table was trained by the current engines"
+        q["ch7_groups_sentence"] = "Every run in the table used the same-step engines, which take PyTorch's steps in both frameworks"
     eg = earlier[0] if earlier else None
     q["ch7_earlier_gap_sentence"] = _framework_sentence(eg) if eg else "n/a"
 
-    # the run the figures show
+    # the run the figures show, and how validation chose it
     name = figure_run(runs)
+    choice = figure_choice(runs)
+    if choice and len(choice["tied"]) > 1:
+        tied = [run_label(runs[n].record) for n in choice["tied"]]
+        q["ch7_fig_choice"] = (f"{_and(tied)} tie at {pct(choice['val'])}; ties go to PyTorch, then to the "
+                               f"lower seed")
+    elif choice:
+        q["ch7_fig_choice"] = f"its {pct(choice['val'])} is the highest, with no tie"
+    else:
+        q["ch7_fig_choice"] = "no run has finished"
+    src = training_images(runs)
+    q["ch7_train_images"] = (f"a JPEG copy (quality {src.split()[-1]}) of the official TIFF files"
+                             if src and src.startswith("JPEG") else
+        "the official TIFF files" if src == "TIFF" else "the images")
     base = runs[name].record if name else None
     q["ch7_fig_run"] = f"{run_label(base)}, {recipe_label(runs, name)}" if base else "n/a"
     q["ch7_fig_test"] = pct(base["test_accuracy"]) if base else "n/a"
@@ -316,6 +360,7 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None,
         q[f"ch7_{short}_train_epoch"] = _fmt_epoch(e.get("train_epoch")) if ex else "n/a"
         q[f"ch7_{short}_train_minutes"] = _fmt_minutes(e.get("train_minutes"))
         q[f"ch7_{short}_val_epoch"] = _fmt_epoch(e.get("val_epoch")) if ex else "n/a"
+        q[f"ch7_{short}_val_at_train"] = pct(e.get("val_at_train_epoch")) if ex else "n/a"
     q["ch7_base_final_train"] = pct(ex["final_train"]) if ex else "n/a"
     q["ch7_base_test"] = pct(ex["test"]) if ex else "n/a"
     q["ch7_base_gap"] = (f"{100 * ex['our_gap']:+.1f}" if ex and ex["our_gap"] is not None else "n/a")
@@ -325,6 +370,21 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None,
     q["ch7_seed_sentence"] = ("; ".join(f"{s['runs']}, {s['recipe']}: {s['n']} seeds, {pct(s['min'])} to "
                                         f"{pct(s['max'])} ({100 * s['range']:.1f} points apart)" for s in spread)
                               if spread else "no group has finished two seeds of one framework yet")
+    sd = seed_sd(runs)
+    k_ex = 5
+    if sd and sd[0] > 0:
+        s_pts = 100 * sd[0]
+        q["ch7_ex_sd"] = f"{s_pts:.1f}"
+        q["ch7_ex_sd_from"] = f"{sd[1]} seeds of {sd[2]}"
+        q["ch7_ex_k"] = str(k_ex)
+        q["ch7_ex_se"] = f"{difference_se(s_pts, k_ex):.2f}"
+        q["ch7_ex_ratio"] = f"{1.0 / difference_se(s_pts, k_ex):.1f}"
+        q["ch7_ex_k_2se"] = str(seeds_for_se(1.0, s_pts, 2.0))
+        q["ch7_ex_k_power"] = str(seeds_for_power(1.0, s_pts))
+    else:
+        for k in ("ch7_ex_sd", "ch7_ex_sd_from", "ch7_ex_k", "ch7_ex_se", "ch7_ex_ratio", "ch7_ex_k_2se",
+                  "ch7_ex_k_power"):
+            q[k] = "n/a"
     aux = aux_comparison(runs)
     pairs = [(aux[i], aux[i + 1]) for i in range(0, len(aux), 2)]
     q["ch7_aux_sentence"] = ("; ".join(
@@ -338,6 +398,25 @@ def quoted_numbers(runs: Runs, data_dir: Optional[PathLike] = None,
     q["ch7_cc_early_steps"] = str(EARLY_STEPS)
     q["ch7_cc_early"] = _sci(max(c["max_early_cross_rel_diff"] for c in mine)) if mine else "n/a"
     q["ch7_sweep_sizes"] = _and([str(x) for x in EVAL_SIZES])
+    reading = sweep_reading(runs)
+    names = {"torch": "PyTorch's", "keras": "Keras'"}
+    parts = []
+    for r in reading:
+        ties = [t for t in r["tied"] if t != r["chosen"]]
+        tie = f" (tied with {_and([str(t) for t in ties])})" if ties else ""
+        many = r["runs"] > 1
+        parts.append(f"{names[r['framework']]} {'mean over ' + str(r['runs']) + ' runs' if many else 'one run'} "
+                     f"peaks at {r['chosen']} px{tie}, {abs(100 * r['gain']):.1f} points ({abs(r['gain_images']):.0f} of "
+                     f"{VAL_PER_CLASS * n} images) {'above' if r['gain'] >= 0 else 'below'} the training size, "
+                     f"and is lowest at {r['worst']} px")
+    q["ch7_sweep_reading"] = ("On validation, " + "; ".join(parts) if parts else "No run has a size sweep yet")
+    cam_name = name
+    cams = read_cams(runs[cam_name].path / "cams.json") if name and runs[name].path else None
+    if cams is None:
+        cam_name, cams = next(((n, read_cams(r.path / "cams.json")) for n, r in runs.items()
+                               if r.path and read_cams(r.path / "cams.json")), (None, None))
+    q["ch7_cam_grid"] = "x".join(map(str, cams["grid"])) if cams else "n/a"
+    q["ch7_cam_size"] = str(cams["image_size"]) if cams else "n/a"
     return q
 
 
@@ -351,6 +430,13 @@ def engine_numbers(runs: Runs, checks: Optional[Mapping[Tuple[int, str], Mapping
     eg = earlier[0] if earlier else None
     q = {"eng_earlier_results": results_sentence(eg) if eg else "n/a",
          "eng_earlier_gap_sentence": _framework_sentence(eg) if eg else "n/a"}
+    current = [g for g in recipes(runs) if g.generation == "current"]
+    gap = framework_gap(current[0]) if current else None
+    q["eng_current_sentence"] = (
+        "No full training run of the same-step engines has finished yet, so whether their trained networks differ "
+        "only as much as two seeds do is still to be measured" if gap is None else
+        f"The same-step engines' finished runs give {results_sentence(current[0])}: "
+        f"{_framework_sentence(current[0])}, to be read against the spread between seeds in chapter 7")
     q.update(convention_numbers(eg))
     q.update(crosscheck_numbers(checks or {}))
     q.update(flip_numbers(checks or {}, flips or {}))

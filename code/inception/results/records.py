@@ -35,6 +35,8 @@ CURRENT_ENGINES_COMMIT = "dc688d66004bed214a2671640c02e43d398f19cd"
 CURRENT_ENGINES_FIELD = "eval_precision"
 #: The two engine generations, in the order the chapter shows them.
 GENERATIONS = ("current", "earlier")
+#: How the chapter names each generation's runs (table rows, figure titles).
+GENERATION_LABELS = {"current": "same-step engines", "earlier": "first engines (Keras' own conventions)"}
 
 
 def engine_generation(record: Mapping[str, Any]) -> str:
@@ -55,8 +57,8 @@ SLIDES: Dict[str, Dict[str, float]] = {
 }
 
 #: Published GoogLeNet accuracies on UC Merced (Castelluccio et al. 2015,
-#: cross-validated, full-size inputs): about 92% from scratch, 97.1%
-#: fine-tuned from ImageNet weights. Quoted, not measured here.
+#: arXiv:1508.00092): about 92% trained from scratch, 97.1% fine-tuned from
+#: ImageNet weights. Quoted, not measured here, and not on this book's split.
 PUBLISHED: Dict[str, float] = {"scratch": 0.92, "finetuned": 0.971}
 
 #: The ImageNet fine-tuning recipe chapter 7 runs on a GPU with internet access.
@@ -289,7 +291,7 @@ def recipe_key(record: Mapping[str, Any]) -> str:
 class Recipe:
     """The finished runs of one recipe on one generation of engines."""
 
-    label: str  # how the chapter names the group: "current engines", "earlier engines"
+    label: str  # how the chapter names the group (:data:`GENERATION_LABELS`)
     key: str
     runs: Dict[str, Run]
     generation: str = "current"  # "current" or "earlier" (:func:`engine_generation`)
@@ -315,9 +317,9 @@ def recipes(runs: Runs) -> List[Recipe]:
     """The runs grouped by engine generation (:func:`engine_generation`) and
     recipe (:func:`recipe_key`): the current engines' groups first, then the
     earlier engines'; within a generation the newest recipe (latest start
-    among its runs) first. A current group is labelled with its recipe
-    (:func:`recipe_description`), an earlier one ``"earlier engines"`` (with
-    its recipe added when the earlier engines ran more than one). Within a
+    among its runs) first. A group is labelled by its generation
+    (:data:`GENERATION_LABELS`), with its recipe added
+    (:func:`recipe_description`) when that generation ran more than one. Within a
     group the runs keep the order of ``runs``."""
     groups: Dict[Tuple[str, str], Dict[str, Run]] = {}
     for name, run in runs.items():
@@ -330,7 +332,7 @@ def recipes(runs: Runs) -> List[Recipe]:
         members = groups[(gen, key)]
         desc = recipe_description(next(iter(members.values())).record)
         alone = sum(g == gen for g, _ in groups) == 1
-        label = f"{gen} engines" if alone else f"{gen} engines, {desc}"
+        label = GENERATION_LABELS[gen] if alone else f"{GENERATION_LABELS[gen]}, {desc}"
         out.append(Recipe(label, key, members, gen, desc))
     return out
 
@@ -356,13 +358,45 @@ def figure_run(runs: Runs) -> Optional[str]:
     :func:`recipes` (the current engines' newest recipe when one has finished),
     with auxiliary heads where there is such a run, the
     one with the highest validation accuracy after its last epoch (validation
-    chooses; the first in order on a tie). ``None`` without runs."""
+    chooses; on a tie, the first in the order of :func:`load_runs`: PyTorch
+    before Keras, then the lower seed). ``None`` without runs."""
     groups = recipes(runs)
     if not groups:
         return None
     members = groups[0].runs
     with_aux = {n: r for n, r in members.items() if _cfg(r.record).get("aux_logits", True)} or members
     return max(with_aux, key=lambda n: (_last_val(with_aux[n].record), -list(with_aux).index(n)))
+
+
+def figure_choice(runs: Runs) -> Dict[str, Any]:
+    """How :func:`figure_run` chose: ``{"run", "val", "tied"}``, the chosen
+    run, its last validation accuracy and the names of the candidates that
+    tie with it (itself included; one name when nothing ties). Empty without runs."""
+    name = figure_run(runs)
+    if name is None:
+        return {}
+    members = recipes(runs)[0].runs
+    with_aux = {n: r for n, r in members.items() if _cfg(r.record).get("aux_logits", True)} or members
+    best = _last_val(runs[name].record)
+    return {"run": name, "val": best,
+            "tied": [n for n, r in with_aux.items() if abs(_last_val(r.record) - best) < 1e-9]}
+
+
+def training_images(runs: Runs) -> Optional[str]:
+    """Which copy of the images the runs were trained on, from the data folder
+    their configurations name: ``"JPEG, quality 95"`` when every run's folder
+    is a JPEG re-encoding named with its quality (``.../ucmerced-jpeg95``),
+    ``"TIFF"`` for the official archive's folder, ``None`` when the runs
+    disagree or the folder says nothing."""
+    import re
+
+    kinds = set()
+    for run in runs.values():
+        folder = Path(str(_cfg(run.record).get("data_dir") or "")).name.lower()
+        m = re.search(r"jpe?g[-_]?q?(\d{2,3})$", folder)
+        kinds.add(f"JPEG, quality {int(m.group(1))}" if m else "TIFF" if folder in ("ucmerced", "ucmerced_landuse",
+                                                                                  "ucmerced-tiff") else None)
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 # --------------------------------------------------------------------------
@@ -426,7 +460,8 @@ def image_sizes(data_dir: Optional[PathLike] = None) -> Dict[str, Tuple[int, int
 def size_summary(sizes: Mapping[str, Tuple[int, int]]) -> Dict[str, Any]:
     """Counts per size, how many images are not 256x256, the smallest and
     largest side, and the largest aspect distortion resizing them whole to a
-    square causes (``1 - short/long`` side)."""
+    square causes: the short side is stretched by ``long/short - 1`` relative
+    to the long one (242 -> 256 px: 5.8%)."""
     from collections import Counter
 
     counts = Counter(sizes.values())
@@ -439,7 +474,7 @@ def size_summary(sizes: Mapping[str, Tuple[int, int]]) -> Dict[str, Any]:
         "n_sizes": len(counts),
         "min_side": min(sides) if sides else None,
         "max_side": max(sides) if sides else None,
-        "max_distortion": max((1 - min(wh) / max(wh) for wh in sizes.values()), default=0.0),
+        "max_distortion": max((max(wh) / min(wh) - 1 for wh in sizes.values()), default=0.0),
         "odd_classes": sorted({s.split("/")[0] for s in odd}),
     }
 
@@ -507,9 +542,9 @@ def images_note(data_dir: Optional[PathLike] = None) -> str:
     on the machine that built the page."""
     src = image_source(data_dir)
     if src is None:
-        return ("The UC Merced photographs were not on the machine that built this page, so it shows no "
-                "photographs and draws the activation maps alone. To see them, run the chapter where the images "
-                "are: `python -m inception.data download` fetches them, or set UCMERCED_DIR to a copy.")
+        return ("This page was built without the UC Merced photographs, so it lists the classes and the mistakes "
+                "as tables and draws the activation maps alone; run it with the images (`python -m inception.data "
+                "download` fetches them, see the README) to see the photographs.")
     if src["official"]:
         return "The photographs on this page are the official UC Merced TIFF files."
     from ..data._base import env_data_dir

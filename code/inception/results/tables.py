@@ -5,6 +5,7 @@ comparison, seeds, auxiliary heads, confusions and the weakest classes."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -315,7 +316,7 @@ def _seed_key(record: Mapping[str, Any]) -> str:
 def seed_spread(runs: Runs) -> List[Dict[str, Any]]:
     """Runs of the same recipe and framework that differ only in the seed,
     grouped: the recipe, the number of seeds, their test accuracies, mean,
-    min, max and range."""
+    min, max, range and sample standard deviation (``sd``, ``None`` for one seed)."""
     groups: Dict[str, List[Run]] = {}
     for group in recipes(runs):  # the current engines first
         for run in group.runs.values():
@@ -331,6 +332,7 @@ def seed_spread(runs: Runs) -> List[Dict[str, Any]]:
             "n": len(members),
             "mean": float(np.mean(accs)), "min": float(np.min(accs)), "max": float(np.max(accs)),
             "range": float(np.max(accs) - np.min(accs)),
+            "sd": float(np.std(accs, ddof=1)) if len(accs) > 1 else None,
         })
     return rows
 
@@ -632,4 +634,131 @@ def misclassified(predictions: Mapping[str, Any]) -> List[Dict[str, Any]]:
                     "probability": float(predictions["top5_prob"][i][0]),
                     "true rank": (top5.index(t) + 1) if t in top5 else None})
     out.sort(key=lambda r: (-r["probability"], r["stem"]))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Ready tables for the chapter (text cells, nothing left to format)
+# --------------------------------------------------------------------------
+
+
+def seed_table(runs: Runs) -> List[Dict[str, str]]:
+    """:func:`seed_spread` as text: percentages, and the range in points, or
+    "–" for a row with one seed (a range needs two)."""
+    return [{"recipe": r["recipe"], "runs": r["runs"], "seeds": r["seeds"], "n": str(r["n"]),
+             "mean": pct(r["mean"]), "min": pct(r["min"]), "max": pct(r["max"]),
+             "range": f"{100 * r['range']:.1f} points" if r["n"] > 1 else "–"} for r in seed_spread(runs)]
+
+
+def aux_table(runs: Runs) -> List[Dict[str, str]]:
+    """:func:`aux_comparison` as text."""
+    def f(v, spec):
+        return "n/a" if v is None else spec(v)
+
+    return [{"run": r["run"], "recipe": r["recipe"], "variant": r["variant"],
+             "test top-1": f(r["test top-1"], pct), "best val": f(r["best val"], pct),
+             "final train main loss": f(r["final train main loss"], lambda v: f"{v:.3f}"),
+             "train img/s": f(r["train img/s"], lambda v: f"{v:.1f}"),
+             "wall time (h)": f(r["wall time (h)"], lambda v: f"{v:.2f}")} for r in aux_comparison(runs)]
+
+
+def slides_table(runs: Runs) -> List[Dict[str, str]]:
+    """:func:`slides_rows` as text: accuracies to two decimals, the gap in points."""
+    return [{"result": r["result"], "train": pct(r["train"], 2), "test": pct(r["test"], 2),
+             "gap": "n/a" if r["gap"] is None else f"{100 * r['gap']:+.1f} points"} for r in slides_rows(runs)]
+
+
+def mistakes_table(predictions: Optional[Mapping[str, Any]], k: int = 10) -> List[Dict[str, str]]:
+    """The ``k`` most confident mistakes (:func:`misclassified`) as text: image,
+    true and predicted class, the probability given to the prediction and the
+    true class's rank among the five best guesses ("not in top 5" outside them)."""
+    if not predictions:
+        return []
+    return [{"image": w["stem"].split("/")[-1], "true": w["true"], "predicted": w["predicted"],
+             "probability": f"{w['probability']:.0%}",
+             "true class's rank": str(w["true rank"]) if w["true rank"] else "not in top 5"}
+            for w in misclassified(predictions)[:k]]
+
+
+def class_table() -> List[Dict[str, str]]:
+    """The 21 classes by what tells them apart (:data:`CLASS_KINDS`): one row per
+    kind, its classes in words."""
+    how = {"object": "an object", "density": "how densely it is built", "surface": "a surface or landform"}
+    return [{"told apart by": how[kind],
+             "classes": ", ".join(CLASS_WORDS[c] for c in CLASSES if CLASS_KINDS.get(c) == kind)}
+            for kind in ("object", "density", "surface")]
+
+
+def recipe_table(config: Mapping[str, Any]) -> List[Dict[str, str]]:
+    """A training configuration (a dict such as :data:`FINETUNE_RECIPE`) as one
+    row per setting."""
+    return [{"setting": k.replace("_", " "), "value": str(v)} for k, v in config.items()]
+
+
+# --------------------------------------------------------------------------
+# How many seeds a comparison needs
+# --------------------------------------------------------------------------
+
+
+def seed_sd(runs: Runs) -> Optional[Tuple[float, int, str]]:
+    """The spread of test accuracy between seeds: the sample standard deviation
+    of the runs of the :func:`seed_spread` row with the most seeds (at least
+    two), with its number of seeds and its label. ``None`` without such a row."""
+    rows = [r for r in seed_spread(runs) if r["n"] > 1]
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: r["n"])  # the first such row on a tie
+    return row["sd"], row["n"], f"{row['runs']}, {row['recipe']}"
+
+
+def difference_se(sd: float, k: int) -> float:
+    """The standard error of a difference of two means of ``k`` runs each,
+    when single runs scatter with standard deviation ``sd``: ``sd * sqrt(2/k)``."""
+    return float(sd * math.sqrt(2.0 / k))
+
+
+def seeds_for_se(effect: float, sd: float, z: float = 2.0) -> int:
+    """The fewest seeds per arm for which ``effect`` is ``z`` standard errors of
+    the difference: the smallest ``k`` with ``effect >= z * sd * sqrt(2/k)``."""
+    return int(math.ceil(2.0 * (z * sd / effect) ** 2 - 1e-9))
+
+
+def seeds_for_power(effect: float, sd: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    """Seeds per arm for a two-sided test at level ``alpha`` to detect
+    ``effect`` with probability ``power`` (normal approximation):
+    ``k = 2 (z_{1-alpha/2} + z_power)^2 (sd / effect)^2``, rounded up."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
+    return int(math.ceil(2.0 * (z * sd / effect) ** 2 - 1e-9))
+
+
+# --------------------------------------------------------------------------
+# The size sweep, read on validation
+# --------------------------------------------------------------------------
+
+
+def sweep_reading(runs: Runs) -> List[Dict[str, Any]]:
+    """Per framework with sweeps (from-scratch runs): the validation accuracy
+    averaged over its runs at each size, the size validation picks
+    (:func:`chosen_eval_size`), every size tied with it, the training size,
+    the gain there over the training size (accuracy, and in validation
+    images) and the size where the average is lowest."""
+    from ..data.split import VAL_PER_CLASS
+
+    n_val = VAL_PER_CLASS * len(CLASSES)
+    out = []
+    for fw in ("torch", "keras"):
+        sweeps = _framework_sweeps(runs, fw)
+        if not sweeps:
+            continue
+        sizes = sorted(_common_sizes(sweeps))
+        means = {s: _mean_val(sweeps, s) for s in sizes}
+        chosen = chosen_eval_size(runs, fw)
+        train = sweeps[0].get("train_image_size")
+        gain = means[chosen] - means[train] if train in means else None
+        out.append({"framework": fw, "runs": len(sweeps), "means": means, "chosen": chosen,
+                    "tied": best_val_sizes(runs, fw), "train": train, "gain": gain,
+                    "gain_images": None if gain is None else gain * n_val,
+                    "worst": min(means, key=means.get)})
     return out

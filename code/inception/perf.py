@@ -23,7 +23,8 @@ from typing import Any, Dict, List, Mapping, Optional
 __all__ = ["BENCHMARK_DIR", "CONFIGURATIONS", "load_benchmarks", "is_reliable", "unreliable_reason",
            "sizes", "speed_rows", "ratio_rows", "flop_rows", "profile_rows", "pipeline_rows", "plot_throughput",
            "plot_step_time", "time_to_accuracy", "run_rate_rows", "zoo_rows", "pareto_front", "plot_pareto",
-           "zoo_findings"]
+           "zoo_findings", "load_summary", "status_sentence", "engine_sentence", "run_agreement_sentence",
+           "plot_subnormal_census", "record_facts"]
 
 BENCHMARK_DIR = Path(__file__).resolve().parents[2] / "data" / "benchmarks"
 
@@ -330,8 +331,9 @@ def plot_pareto(rows: List[dict], costs: Mapping[str, str], highlight: str = "Go
                             fontsize=7, color="C3", rotation=90, va="bottom", ha="right")
                 continue
             ax.scatter([c], [a], s=40, color="C3" if mine else "C0", zorder=2)
-            ax.annotate(r["network"], (c, a), textcoords="offset points", xytext=(4, 3), fontsize=7,
-                        color="C3" if mine else "0.2")
+            # the highlighted networks' labels go below and to the left, out of their neighbours' way
+            ax.annotate(r["network"], (c, a), textcoords="offset points", xytext=(-5, -11) if mine else (4, 3),
+                        ha="right" if mine else "left", fontsize=7, color="C3" if mine else "0.2")
         ax.set_xscale("log")
         ax.set_xlabel(label)
         ax.grid(alpha=0.3)
@@ -363,3 +365,121 @@ def zoo_findings(rows: List[dict], key: str = "googlenet_bn") -> Dict[str, Any]:
         rates = sorted(rows, key=lambda r: r["train GMAC/s"])
         out["slowest_per_mac"], out["fastest_per_mac"] = rates[0], rates[-1]
     return out
+
+
+# ---------------------------------------------------------------------------
+# sentences for the page: what a record is, and what it says
+# ---------------------------------------------------------------------------
+
+
+def load_summary(record: Mapping) -> Dict[str, Optional[float]]:
+    """The one-minute load averages of a record: ``before``, ``peak`` (during and after) and ``after``."""
+    load = record.get("load") or {}
+    before = load.get("before", (record.get("load_average_before") or [None])[0])
+    after = load.get("after", (record.get("load_average_after") or [None])[0])
+    during = [x for x in list(load.get("during") or []) + [after] if x is not None]
+    return {"before": before, "peak": max(during) if during else None, "after": after}
+
+
+def status_sentence(record: Optional[Mapping], what: str) -> str:
+    """One sentence: where and how quietly ``what`` was measured, or that no quiet measurement exists yet."""
+    if not record:
+        return f"No measurement of {what} has been recorded yet."
+    if not is_reliable(record):
+        return (f"No quiet measurement of {what} is available yet: the last record, taken on "
+                f"{record.get('device', 'an unnamed machine')}, is not one ({unreliable_reason(record)}), "
+                "so this page shows none of its numbers.")
+    ld = load_summary(record)
+    threads = record.get("threads", 1)
+    return (f"The {what} below were measured on {record['device']}, {threads} thread{'s' if threads != 1 else ''} "
+            f"per framework, with the one-minute load average at {ld['before']:.2f} before the run and at most "
+            f"{ld['peak']:.2f} during and after it (the benchmark's own threads included).")
+
+
+def engine_sentence(record: Mapping, size: int) -> str:
+    """The ratios of a reliable models record at ``size``, in one or two sentences."""
+    m = record["sizes"][str(size)]
+    r = m["ratios"]
+    best = CONFIGURATIONS.get(r["torchvision_best_setting"], r["torchvision_best_setting"])
+    text = (f"At {size}x{size}, our PyTorch engine, data loading included, trains at {r['ours_default_over_torchvision_best']:.2f}x "
+            f"the speed of torchvision's fastest setting on this CPU ({best}, one in-memory batch) and at "
+            f"{r['ours_default_over_torchvision_plain']:.2f}x torchvision's defaults")
+    if r.get("keras_default_over_torch_default") is not None:
+        text += f"; the Keras engine trains at {r['keras_default_over_torch_default']:.2f}x our PyTorch engine's speed"
+    return text + "."
+
+
+def run_agreement_sentence(rows: List[dict]) -> str:
+    """What :func:`run_rate_rows` found, in words: agreement, or why the rates differ."""
+    if not rows:
+        return "No training run of the same input size is recorded to compare with."
+    parts = []
+    for r in rows:
+        s = (f"the {r['engine']} engine's {r['benchmark images/s']:.1f} images/s in the benchmark are "
+             f"{r['ratio']:.2f}x the {r['runs images/s']:.1f} its {r['runs']} training run"
+             f"{'s' if r['runs'] != 1 else ''} recorded")
+        if r["agree"]:
+            s += " (within 25%)"
+        elif not r["same CPU"]:
+            s += (f", but the runs were trained on another CPU ({r['runs CPU']}) in {r['runs precision']}, "
+                  f"the benchmark computed in {r['benchmark precision']}")
+        else:
+            s += ", more than 25% apart on the same CPU"
+        parts.append(s)
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def plot_subnormal_census(rows: List[dict], tiny: float = 1.1754943508222875e-38):
+    """The smallest nonzero magnitude in the gradients, the momentum buffers and the class
+    probabilities at every step of a census (:func:`inception.benchtools.subnormal_census`), on a
+    log scale, with the subnormal range (below ``tiny``) shaded."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    steps = [r["step"] for r in rows]
+    for key, label in (("grad_min", "gradients"), ("momentum_min", "momentum buffers"),
+                       ("prob_min", "class probabilities (softmax)")):
+        ys = [r[key] if r[key] > 0 else float("nan") for r in rows]
+        ax.plot(steps, ys, marker=".", label=label)
+    ax.axhspan(1e-46, tiny, color="C3", alpha=0.12, label="subnormal range (below 1.2e-38)")
+    ax.set_yscale("log")
+    ax.set_ylim(1e-46, 1.0)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("smallest nonzero magnitude")
+    ax.legend(fontsize=8, loc="center right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def record_facts(records: Mapping[str, Optional[Mapping]]) -> List[dict]:
+    """What each benchmark record says about itself, one column per record (``{column: record}``):
+    machine, CPU flags, threads, rounds, load averages, verdict and reason, duration, versions.
+    These are facts about the records, not results; a missing record's column is left out."""
+    rows = []
+    present = {k: r for k, r in records.items() if r}
+
+    def add(what, fn):
+        row = {"": what}
+        for k, r in present.items():
+            try:
+                v = fn(r)
+            except (KeyError, TypeError, ValueError):
+                v = None
+            row[k] = "" if v is None else v
+        rows.append(row)
+
+    add("machine", lambda r: r["device"])
+    add("vector and bf16 flags", lambda r: ", ".join(f for f in r["cpu_flags"] if f in (
+        "avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")) or "none listed" if "cpu_flags" in r else None)
+    add("native bf16", lambda r: ("yes" if r["bf16_native"] else "no") if "bf16_native" in r else None)
+    add("threads per framework", lambda r: r["threads"])
+    add("rounds x steps per round", lambda r: f"{r['rounds']} x {r.get('steps_per_round', 1)}")
+    add("load before", lambda r: f"{load_summary(r)['before']:.2f}")
+    add("load during and after, at most", lambda r: f"{load_summary(r)['peak']:.2f}")
+    add("a measurement?", lambda r: "yes" if is_reliable(r) else "no: " + unreliable_reason(r))
+    add("minutes", lambda r: f"{r['wall_seconds'] / 60:.1f}")
+    add("PyTorch", lambda r: r["versions"]["torch"])
+    return rows

@@ -9,7 +9,8 @@ at 224x224 px:
   layers; auxiliary heads, which run only in training, not counted); the
   elements the layers write;
 * measured: training images per second (one SGD step on a fixed random batch,
-  auxiliary heads included where the network has them) and inference images
+  auxiliary heads included where the network has them, except Inception-v3's
+  below 299 px, which does not fit) and inference images
   per second (eval mode, no gradients), float32, channels-last, denormals
   flushed; every network in interleaved rounds, the median and spread kept;
 * beside each: the ImageNet top-1 accuracy of its original torchvision
@@ -43,7 +44,8 @@ import torchvision  # noqa: E402
 
 from bench_models import add_quiet_arguments, load_verdict, quiet_start, set_threads  # noqa: E402
 from inception.benchtools import (ZOO, LoadSampler, Timed, build_zoo_model, load1, spread,  # noqa: E402
-                                  time_interleaved, zoo_counts, zoo_infer_step, zoo_train_step)
+                                  time_interleaved, zoo_counts, zoo_infer_step, zoo_train_step,
+                                  zoo_trains_with_aux)
 
 FORMAT = "inception-benchmark-zoo-v1"
 QUICK_NETWORKS = ["resnet18", "mobilenet_v2"]
@@ -79,11 +81,14 @@ def main(argv=None):
     with LoadSampler(10.0) as sampler:
         for key in args.networks:
             networks[key] = counted = zoo_counts(args.image_size, [key])[key]
+            counted["trained_with_aux"] = zoo_trains_with_aux(key, args.image_size)
             torch.manual_seed(0)
             benches.append(Timed(f"{key}:train", args.train_batch,
-                                 zoo_train_step(build_zoo_model(key), args.train_batch, args.image_size), flush))
+                                 zoo_train_step(build_zoo_model(key, input_size=args.image_size), args.train_batch,
+                                                args.image_size), flush))
             benches.append(Timed(f"{key}:infer", args.infer_batch,
-                                 zoo_infer_step(build_zoo_model(key), args.infer_batch, args.image_size), flush))
+                                 zoo_infer_step(build_zoo_model(key, input_size=args.image_size), args.infer_batch,
+                                                args.image_size), flush))
             print(f"{key}: {counted['macs'] / 1e9:.3f} GMACs, {counted['params'] / 1e6:.2f} M parameters", flush=True)
         samples = time_interleaved(benches, args.steps, args.rounds, args.warmup,
                                    log=lambda m: print("  " + m, flush=True))

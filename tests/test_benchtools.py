@@ -169,6 +169,13 @@ def test_zoo_has_the_networks_of_the_comparison():
     assert bt.published_top1("resnet50")["top1"] == pytest.approx(76.13)
 
 
+def test_inception_v3_trains_without_its_aux_head_below_299_px():
+    assert bt.zoo_trains_with_aux("inception_v3", 299) and not bt.zoo_trains_with_aux("inception_v3", 224)
+    assert bt.zoo_trains_with_aux("googlenet_paper", 224) and not bt.zoo_trains_with_aux("resnet50", 299)
+    assert not bt.build_zoo_model("inception_v3", input_size=224).aux_logits
+    assert bt.build_zoo_model("inception_v3", input_size=299).aux_logits
+
+
 def test_zoo_steps_run_and_train():
     import torch
 

@@ -37,7 +37,7 @@ import time
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 __all__ = ["QUIET_LOAD_PER_CORE", "load1", "wait_for_quiet", "LoadSampler", "judge_load", "Timed",
-           "time_interleaved", "spread", "count_macs", "ZOO", "zoo_names", "zoo_counts", "build_zoo_model",
+           "time_interleaved", "spread", "count_macs", "ZOO", "zoo_names", "zoo_counts", "zoo_trains_with_aux", "build_zoo_model",
            "published_top1", "zoo_train_step", "zoo_infer_step", "count_subnormal", "subnormal_census"]
 
 #: A machine is quiet when its one-minute load average is below this many per core
@@ -252,23 +252,34 @@ def zoo_names() -> List[str]:
     return list(ZOO)
 
 
+def zoo_trains_with_aux(key: str, input_size: int = 224) -> bool:
+    """Whether :func:`build_zoo_model` gives network ``key`` its auxiliary heads at ``input_size``."""
+    if key.startswith("googlenet"):
+        return True
+    return key == "inception_v3" and input_size >= 299
+
+
 def zoo_counts(input_size: int = 224, keys: Optional[Iterable[str]] = None) -> Dict[str, Dict]:
     """Counted cost (:func:`count_macs`, auxiliary heads off) and published accuracy of the
     networks of :data:`ZOO`: ``{key: {"name", "source", "macs", ..., "published"}}``. Nothing is timed."""
     out = {}
     for key in keys or ZOO:
         out[key] = {"name": ZOO[key][0], "source": ZOO[key][1],
-                    **count_macs(build_zoo_model(key, aux_logits=False), input_size),
+                    **count_macs(build_zoo_model(key, aux_logits=False, input_size=input_size), input_size),
                     "published": published_top1(key)}
     return out
 
 
-def build_zoo_model(key: str, num_classes: int = 1000, aux_logits: bool = True):
+def build_zoo_model(key: str, num_classes: int = 1000, aux_logits: bool = True, input_size: int = 224):
     """A network of :data:`ZOO` with random weights (PyTorch).
 
     The GoogLeNets come from this package (``googlenet_bn`` has
     torchvision's architecture); the others from ``torchvision.models``.
-    Networks that have auxiliary heads keep them (they train with them).
+    Networks that have auxiliary heads keep them (they train with them),
+    except Inception-v3 below 299 px: its head's 5x5 convolution needs the
+    17x17 grid of a 299-pixel input (:func:`zoo_trains_with_aux`).
+    ``input_size`` also sizes the heads of GoogLeNet as published, which
+    flatten their pooled grid.
     """
     import warnings
 
@@ -277,10 +288,11 @@ def build_zoo_model(key: str, num_classes: int = 1000, aux_logits: bool = True):
     if ZOO[key][1] == "inception":
         from .torch import googlenet
 
-        return googlenet(key.split("_")[1], num_classes=num_classes, aux_logits=aux_logits)
+        return googlenet(key.split("_")[1], num_classes=num_classes, aux_logits=aux_logits, input_size=input_size)
     import torchvision
 
-    kw = {"aux_logits": aux_logits, "init_weights": True} if key == "inception_v3" else {}
+    kw = {"aux_logits": zoo_trains_with_aux(key, input_size) and aux_logits,
+          "init_weights": True} if key == "inception_v3" else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return torchvision.models.get_model(key, weights=None, num_classes=num_classes, **kw)

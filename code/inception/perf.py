@@ -314,6 +314,7 @@ def plot_pareto(rows: List[dict], costs: Mapping[str, str], highlight: str = "Go
     """Accuracy against cost, one panel per ``costs`` entry (row key -> axis label; log scale),
     the Pareto front drawn, networks whose name starts with ``highlight`` marked."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     fig, axes = plt.subplots(1, len(costs), figsize=(4.6 * len(costs), 3.9), squeeze=False)
     for ax, (key, label) in zip(axes[0], costs.items()):
@@ -335,6 +336,9 @@ def plot_pareto(rows: List[dict], costs: Mapping[str, str], highlight: str = "Go
             ax.annotate(r["network"], (c, a), textcoords="offset points", xytext=(-5, -11) if mine else (4, 3),
                         ha="right" if mine else "left", fontsize=7, color="C3" if mine else "0.2")
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(
+            lambda v, _: f"{v:g}" if str(f"{v:g}").lstrip("0.")[:1] in ("2", "5") else ""))
         ax.set_xlabel(label)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("ImageNet top-1 (%), published")

@@ -17,6 +17,8 @@ update) of:
   its own data loader from the real UC Merced images (``--data-dir``, default
   ``$UCMERCED_DIR``; a synthetic stand-in, recorded as such, where there are
   none), so data loading and augmentation are included;
+* ``ours_step_fixed_batch``: the same engine's step on one batch held in
+  memory, as torchvision is timed (the difference is the cost of loading);
 * ``keras_fp32``: the Keras engine's step (``KerasEngine._train_step``) in
   float32 on one fixed batch;
 * ``keras_default``: the Keras engine as the training command runs it
@@ -332,6 +334,12 @@ def measure_size(size, args, device, bf16_native, tmp, data_dir, cache_dir):
     ours_step = torch_engine_step(ours)
     benches.append(Timed("ours_default", batch, ours_step, ftz(True),
                          f"our PyTorch engine, precision {ours.precision}, with its data loader"))
+    # the same engine's step on one batch held in memory, as torchvision's are timed: the difference
+    # between the two is what loading and augmenting a batch costs
+    x_fixed, y_fixed = next(endless(lambda e: (ours.set_epoch(e), ours.train_loader)[1]))
+    benches.append(Timed("ours_step_fixed_batch", batch,
+                         lambda: float(ours.train_step(x_fixed, y_fixed)[0]), ftz(True),
+                         f"our PyTorch engine's step, precision {ours.precision}, one batch in memory"))
     benches += [
         Timed("torchvision_plain", batch, TorchvisionStep(batch, size, device), ftz(False),
               "torchvision, float32, contiguous"),
@@ -414,6 +422,8 @@ def ratios(m, peak_fp32, peak_bf16):
         "ours_default_over_torchvision_plain": ours / ips["torchvision_plain"],
         "torchvision_best_setting": best,
         "ours_default_over_torchvision_best": ours / tv[best],
+        "ours_step_over_torchvision_best": (ips["ours_step_fixed_batch"] / tv[best]
+                                            if "ours_step_fixed_batch" in ips else None),
         "keras_default_over_torch_default": (ips["keras_default"] / ours) if "keras_default" in ips else None,
         "keras_fp32_step_over_torch_default": (ips["keras_fp32"] / ours) if "keras_fp32" in ips else None,
         "ours_default_gflops": flops / 1e9,

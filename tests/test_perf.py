@@ -193,3 +193,25 @@ def test_record_facts_describe_each_record():
     assert rows["load during and after, at most"]["new"] == "1.30" and rows["load before"]["old"] == "6.59"
     assert rows["a measurement?"]["new"] == "yes" and rows["a measurement?"]["old"].startswith("no: ")
     assert rows["minutes"]["new"] == "10.0" and rows["rounds x steps per round"]["old"] == "3 x 1"
+
+
+def test_sentences_for_the_page():
+    rec = {**_record(), "reliable": True, "load": {"before": 0.21, "during": [1.3], "after": 1.1}}
+    rec["sizes"]["128"]["ratios"].update(torchvision_best_setting="torchvision_channels_last",
+                                         ours_step_over_torchvision_best=1.02)
+    text = perf.engine_sentence(rec, 128)
+    assert "1.50x the speed of torchvision's fastest" in text and "step alone" in text and "1.02x" in text
+    assert "Keras engine trains at 0.50x" in text
+    assert "0.21 before" in perf.status_sentence(rec, "speeds") and "at most 1.30" in perf.status_sentence(rec, "x")
+    old = {**_record(), "load_average_before": [6.59], "cpu_count": 2}
+    s = perf.status_sentence(old, "speeds")
+    assert s.startswith("No quiet measurement of speeds") and "6.6 on 2 cores" in s
+    rows = [{"engine": "PyTorch", "benchmark images/s": 36.0, "runs images/s": 30.0, "runs": 3, "ratio": 1.2,
+             "agree": True, "same CPU": True, "runs CPU": "x", "runs precision": "fp32",
+             "benchmark precision": "fp32"},
+            {"engine": "Keras", "benchmark images/s": 12.0, "runs images/s": 24.0, "runs": 1, "ratio": 0.5,
+             "agree": False, "same CPU": False, "runs CPU": "Intel", "runs precision": "fp32",
+             "benchmark precision": "bf16"}]
+    s = perf.run_agreement_sentence(rows)
+    assert s.startswith("The PyTorch engine's 36.0") and "(within 25%)" in s and "another CPU (Intel)" in s
+    assert perf.run_agreement_sentence([]).startswith("No training run")

@@ -66,7 +66,7 @@ else
   fi
   NPROC="$NGPU"; DEVICE=auto
   SIZE=224; BATCH=64; STEPS=""
-  BENCH=(--image-size 224 --batch-size 32 --out "$ROOT/data/benchmarks/models-gpu.json")
+  BENCH=(--image-size 224 --batch-size 32 --threads 2 --data-dir "$DATA" --quiet-timeout 60 --out "$ROOT/data/benchmarks/models-gpu.json")
   BENCH_RECORD="$ROOT/data/benchmarks/models-gpu.json"
 fi
 COMMON=(--data-dir "$DATA" --cache-dir "$WORK/cache" --image-size "$SIZE" --batch-size "$BATCH"

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import inception  # noqa: E402,F401
 
-from bench_models import Timed, engine_config, probe_parser, set_threads, time_interleaved  # noqa: E402
+from bench_models import Timed, engine_config, probe_parser, set_threads, time_rounds  # noqa: E402
 
 
 def fused_call(original):
@@ -95,7 +95,7 @@ def main(argv=None):
         print(json.dumps(out["one_step"], indent=1), flush=True)
         benches = [Timed("keras_step_as_is", batch, lambda: [float(v) for v in plain._train_step(x, y)]),
                    Timed("keras_step_fused_bn", batch, lambda: [float(v) for v in fused._train_step(x, y)])]
-        med, samples = time_interleaved(benches, a.steps, a.rounds, warmup=1)
+        med, samples = time_rounds(benches, a.steps, a.rounds, warmup=1)
         out["images_per_second"], out["samples"] = med, samples
         out["speedup"] = med["keras_step_fused_bn"] / med["keras_step_as_is"]
     out["load_average_after"] = list(os.getloadavg())

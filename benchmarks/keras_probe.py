@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import inception  # noqa: E402,F401  (Triton before TensorFlow)
 import torch  # noqa: E402
 
-from bench_models import Timed, engine_config, probe_parser, set_threads, time_interleaved  # noqa: E402
+from bench_models import Timed, engine_config, probe_parser, set_threads, time_rounds  # noqa: E402
 
 
 def main(argv=None):
@@ -73,7 +73,7 @@ def main(argv=None):
             x, y = next(it_k2)
             [float(v) for v in keng._train_step(x, y)]
         benches.append(Timed("keras_step_with_tf_data", batch, keras_with_data))
-        med, samples = time_interleaved(benches, a.steps, a.rounds, warmup=1)
+        med, samples = time_rounds(benches, a.steps, a.rounds, warmup=1)
         out["images_per_second"] = med
         out["samples"] = samples
         # the same numbers? (XLA vs graph): one step from the same weights on the same batch
@@ -93,7 +93,7 @@ def main(argv=None):
         # forward passes only (evaluation mode, main head)
         evb = [Timed("torch_eval_fixed_batch", batch, lambda: teng.eval_batch(xt)),
                Timed("keras_eval_fixed_batch", batch, lambda: keng._eval_step(xk, yk)[0].numpy())]
-        emed, _ = time_interleaved(evb, a.steps, a.rounds, warmup=1)
+        emed, _ = time_rounds(evb, a.steps, a.rounds, warmup=1)
         out["eval_images_per_second"] = emed
         teng.close(); keng.close()
     out["load_average_after"] = list(os.getloadavg())

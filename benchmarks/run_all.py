@@ -1,14 +1,27 @@
-"""Every CPU benchmark, one command: training speed, the Keras engine taken apart, the input pipeline.
+"""The CPU benchmarks behind the Performance appendix, one command.
 
-    python benchmarks/run_all.py [--quick]
+    UCMERCED_DIR=/path/to/UCMerced_LandUse python benchmarks/run_all.py          # about 20 minutes, quiet machine
+    python benchmarks/run_all.py --quick                                         # a minute: checks the scripts
+    python benchmarks/run_all.py --probes                                        # also the Keras probes and the pipeline
 
-Each script writes its JSON record into data/benchmarks/ and prints what it
-found: ``bench_models.py`` (every configuration at 128 and 224 px, the ratios,
-time to accuracy from the run records), ``keras_probe.py`` (the Keras step,
-its XLA variant and its data pipeline against the PyTorch step),
-``keras_fused_bn.py`` (a fused batch norm in the Keras step: same numbers?
-faster?) and ``bench_data.py`` (the input pipeline). ``--quick`` only runs
-``bench_models.py --quick``, a check of the script that measures nothing.
+Run it on a quiet machine: each script first waits (up to 15 minutes) for the
+one-minute load average to fall below a quarter of the cores, samples the load
+while it runs, and marks its record ``"reliable": false`` with the reason if
+other work ran meanwhile (``--refuse-if-loaded`` makes it write nothing
+instead). The appendix renders reliable records only.
+
+* ``bench_models.py``: our two engines, with their data loading on the real
+  images (``$UCMERCED_DIR``), beside torchvision's GoogLeNet in its best
+  settings, at 128 and 224 px, one thread, interleaved rounds
+  (``data/benchmarks/models-cpu.json``, about 10 minutes);
+* ``bench_zoo.py``: "Is GoogLeNet efficient?": eight networks counted and
+  timed at 224 px (``data/benchmarks/zoo-cpu.json``, about 10 minutes);
+* with ``--probes``: ``keras_probe.py``, ``keras_fused_bn.py`` and
+  ``bench_data.py`` (diagnostics; the appendix does not read them).
+
+``--quick`` runs each script's ``--quick`` mode: tiny sizes, one round, never a
+measurement. Extra options (``--refuse-if-loaded``, ``--quiet-timeout S``,
+``--max-load-per-core X``) are passed on to both benchmarks.
 On a machine with a GPU, ``bash benchmarks/gpu_check.sh`` is the one command.
 """
 
@@ -19,10 +32,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def main() -> int:
-    quick = "--quick" in sys.argv[1:]
-    rc = subprocess.call([sys.executable, str(HERE / "bench_models.py"), *(["--quick"] if quick else [])])
-    if not quick:
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    quick = "--quick" in argv
+    probes = "--probes" in argv
+    passed = [a for a in argv if a not in ("--quick", "--probes")]
+    extra = (["--quick"] if quick else []) + passed
+    rc = 0
+    for script in ("bench_models.py", "bench_zoo.py"):
+        rc |= subprocess.call([sys.executable, str(HERE / script), *extra])
+    if probes and not quick:
         for script in ("keras_probe.py", "keras_fused_bn.py", "bench_data.py"):
             rc |= subprocess.call([sys.executable, str(HERE / script)])
     return rc

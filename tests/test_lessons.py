@@ -112,3 +112,21 @@ def test_bn_vs_paper_explains_the_whole_difference():
         paper = googlenet(variant="paper", aux_logits=False)
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert L.bn_vs_paper()["difference"] == count(paper) - count(tv)
+
+
+def test_ensemble_steps_from_table3():
+    s = L.ensemble_steps()
+    assert s["passes"] == [1, 10, 144, 7, 70, 1008]
+    assert s["crops_1_10"] == pytest.approx(0.0092)  # 10.07% -> 9.15%
+    assert s["crops_10_144"] == pytest.approx(0.0126)  # 9.15% -> 7.89%
+    assert s["models_1_7"] == pytest.approx(0.0198)  # 10.07% -> 8.09%
+    assert s["whole"] == pytest.approx(0.034)
+
+
+def test_input_size_scaling_is_the_area_ratio_but_for_the_classifier():
+    s = L.input_size_scaling(256)
+    assert s["grids"] == [128, 64, 32, 16, 8] and s["base_grids"] == [112, 56, 28, 14, 7]
+    assert (s["macs"], s["base_macs"]) == (2_066_849_792, 1_582_671_872)
+    assert s["classifier_macs"] == 1024 * 1000
+    assert s["trunk_ratio"] == pytest.approx(64 / 49, rel=1e-12)  # exact: 256 = 224 * 8 / 7
+    assert s["ratio"] < s["area_ratio"] == pytest.approx(64 / 49)

@@ -111,3 +111,13 @@ def test_figures_are_drawn_from_the_spec():
         overview.draw_naive_module("maxpool3")
     fig = overview.plot_naive_growth()
     assert len(fig.axes) == 2
+
+
+def test_plot_neighbours_draws_the_counted_values():
+    rows = [{"model": "A", "params": 2e6, "MACs": 3e9}, {"model": "B", "params": 5e6, "MACs": 1e9}]
+    fig = overview.plot_neighbours(rows, ["B", "A"])
+    left, right = fig.axes
+    assert [p.get_width() for p in left.patches] == pytest.approx([5.0, 2.0])
+    assert [p.get_width() for p in right.patches] == pytest.approx([1.0, 3.0])
+    with pytest.raises(ValueError):
+        overview.plot_neighbours(rows, ["C"])

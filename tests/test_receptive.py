@@ -104,3 +104,13 @@ def test_the_figure_and_the_photo_rule(monkeypatch, tmp_path):
     assert shown._repr_jpeg_()[:2] == b"\xff\xd8" and not hasattr(shown, "_repr_png_")
     monkeypatch.setenv("UCMERCED_DIR", str(tmp_path / "nowhere"))
     assert R.example_image() is None
+
+
+def test_full_view_central_and_every_unit():
+    v = R.full_view(googlenet_spec("paper", aux_logits=False))
+    # the central unit covers 0..223 from inception4b on (field 235) ...
+    assert (v["central"], v["central_field"]) == ("inception4b", 235)
+    # ... but in inception4e the last unit (13 of 14) still starts at pixel 9
+    f = {b.name: f for b, f, _ in R.block_fields(googlenet_spec("paper", aux_logits=False))}
+    assert f["inception4e"].span(13)[0] == 9
+    assert v["every"] == "maxpool4"

@@ -32,6 +32,8 @@ __all__ = [
     "INCEPTION_RESNET_QUOTED",
     "VERSION_NAMES",
     "single_model_result",
+    "ensemble_steps",
+    "input_size_scaling",
     "task_shares",
     "alexnet_2012_layers",
     "alexnet_2012_counts",
@@ -113,6 +115,11 @@ V3_TABLE3_QUOTED: Tuple[Row, ...] = (
     {"network": "BN-GoogLeNet", "top-1 error": 0.268, "cost (billion ops)": 1.5},
     {"network": "BN-Inception", "top-1 error": 0.252, "cost (billion ops)": 2.0},
     {"network": "Inception-v2", "top-1 error": 0.234, "cost (billion ops)": 3.8},
+    {"network": "Inception-v2 + RMSProp", "top-1 error": 0.231, "cost (billion ops)": 3.8},
+    {"network": "Inception-v2 + Label Smoothing", "top-1 error": 0.228,
+     "cost (billion ops)": 3.8},
+    {"network": "Inception-v2 + Factorized 7x7", "top-1 error": 0.216,
+     "cost (billion ops)": 4.8},
     {"network": "Inception-v2 BN-auxiliary (Inception-v3)", "top-1 error": 0.212,
      "cost (billion ops)": 4.8},
 )
@@ -129,6 +136,49 @@ def single_model_result() -> Row:
         "ensemble_models": best["models"],
         "ensemble_crops": best["crops"],
         "ensemble_cost": best["models"] * best["crops"],
+    }
+
+
+def ensemble_steps() -> Row:
+    """What each step of the paper's Table 3 buys, in points of top-5 error
+    (fractions): more crops of one model (1 -> 10, 10 -> 144), more models
+    on one crop (1 -> 7), and the whole way from one pass to the
+    competition's 7 x 144. ``passes`` is models x crops for every row."""
+    e = {(r["models"], r["crops"]): r["top5_error"] for r in TABLE3_BREAKDOWN}
+    return {
+        "passes": [r["models"] * r["crops"] for r in TABLE3_BREAKDOWN],
+        "crops_1_10": e[1, 1] - e[1, 10],
+        "crops_10_144": e[1, 10] - e[1, 144],
+        "models_1_7": e[1, 1] - e[7, 1],
+        "seven_vs_ten_crops": e[1, 10] - e[7, 1],
+        "whole": e[1, 1] - e[7, 144],
+    }
+
+
+def input_size_scaling(size: int = 256, base: int = 224) -> Row:
+    """GoogLeNet's multiply-adds at ``size`` against ``base`` (no auxiliary
+    heads): the counted ratio, the ratio of the areas, the grids of the five
+    stride-2 steps at both sizes, and the classifier's multiply-adds, which
+    do not depend on the input size (global average pooling). When every
+    grid scales by size/base exactly, the convolutions scale by the area
+    ratio and only the classifier stays: ``trunk_ratio`` is then the area
+    ratio."""
+    from .counting import googlenet_totals
+
+    spec = googlenet_spec("paper", 1000, aux_logits=False)
+    classifier = spec.head.in_channels * 1000
+    t = {s: googlenet_totals("paper", 1000, aux_logits=False, input_size=s).macs
+         for s in (base, size)}
+
+    def grids(s):
+        sides = [b.output_shape[1] for b in count_blocks(spec, s) if len(b.output_shape) == 3]
+        return sorted(set(sides), reverse=True)
+
+    return {
+        "macs": t[size], "base_macs": t[base], "ratio": t[size] / t[base],
+        "area_ratio": (size / base) ** 2, "classifier_macs": classifier,
+        "trunk_ratio": (t[size] - classifier) / (t[base] - classifier),
+        "grids": grids(size), "base_grids": grids(base),
     }
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "verification_summary",
     "draw_naive_module",
     "plot_naive_growth",
+    "plot_neighbours",
 ]
 
 
@@ -543,5 +544,31 @@ def plot_naive_growth(rows: Optional[List[Dict[str, Any]]] = None):
         ax.set_xlabel("Inception block")
         ax.grid(axis="y", alpha=0.3)
     ax1.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_neighbours(rows: Sequence[Dict[str, Any]], models: Optional[Sequence[str]] = None):
+    """Two bar panels, parameters (millions) and multiply-adds (billions) per
+    224x224 image, for the named ``models`` of ``rows`` (rows as from
+    :func:`inception.lessons.neighbours`: ``model``, ``params``, ``MACs``)."""
+    by = {r["model"]: r for r in rows}
+    models = list(models or by)
+    missing = [m for m in models if m not in by]
+    if missing:
+        raise ValueError(f"no rows for {missing}")
+    fig = _figure((9.0, 3.2))
+    axes = fig.subplots(1, 2)
+    colours = ["#9e9e9e", "#64b5f6", "#d9534f", "#81c784", "#ffb74d"]
+    for ax, key, scale, label in ((axes[0], "params", 1e6, "parameters (millions)"),
+                                  (axes[1], "MACs", 1e9, "multiply-adds (billions)")):
+        values = [by[m][key] / scale for m in models]
+        ax.barh(range(len(models)), values, color=colours[: len(models)], edgecolor="#333333")
+        for i, v in enumerate(values):
+            ax.text(v, i, f" {v:.1f}", va="center", fontsize=8)
+        ax.set_yticks(range(len(models)), models if ax is axes[0] else [""] * len(models))
+        ax.invert_yaxis()
+        ax.set_xlabel(label)
+        ax.set_xlim(0, max(values) * 1.2)
     fig.tight_layout()
     return fig

@@ -38,7 +38,7 @@ Row = Dict[str, Any]
 
 __all__ = [
     "Field", "INPUT", "through", "sequence_field", "branch_fields", "block_fields",
-    "central_unit", "stage_fields", "TABLE1_STAGES", "table1_fields", "gradient_fields",
+    "central_unit", "stage_fields", "full_view", "TABLE1_STAGES", "table1_fields", "gradient_fields",
     "example_image", "fields_figure", "show_fields",
 ]
 
@@ -169,6 +169,31 @@ def stage_fields(spec: Optional[NetworkSpec] = None, input_size: int = 224) -> L
             "branches": {name: (bf.size, bf.span(u)) for name, bf in branches},
         })
     return rows
+
+
+def full_view(spec: Optional[NetworkSpec] = None, input_size: int = 224) -> Row:
+    """The first block after which the central unit's field covers the whole
+    image (``central``), and the first after which *every* unit's does,
+    corner units included (``every``), with their field sizes. A field
+    covers the image when its span reaches from pixel 0 to the last one."""
+    spec = spec or googlenet_spec("paper", aux_logits=False)
+    grids = {b.name: b.output_shape[1] for b in count_blocks(spec, input_size)
+             if len(b.output_shape) == 3}
+    out: Row = {"central": None, "every": None}
+    for b, f, _ in block_fields(spec):
+        if b.name not in grids:
+            continue
+        n = grids[b.name]
+
+        def covers(i):
+            lo, hi = f.span(i)
+            return lo <= 0 and hi >= input_size - 1
+
+        if out["central"] is None and covers(central_unit(f, n, input_size)):
+            out["central"], out["central_field"] = b.name, f.size
+        if out["every"] is None and all(covers(i) for i in range(n)):
+            out["every"], out["every_field"] = b.name, f.size
+    return out
 
 
 #: Table 1's rows with a grid of their own, and the spec block that ends each

@@ -149,8 +149,9 @@ def _asymmetric(c_in: int, c_out: int, n: int, name: str) -> Tuple[Conv, Conv]:
 
 
 def _split(c_in: int, c_out: int, name: str) -> Concat:
-    """v3's figure-7 expanded filter bank: a 1x3 and a 3x1 side by side,
-    each giving half of ``c_out``."""
+    """A 1x3 and a 3x1 side by side, each giving half of ``c_out``: this
+    book's width-preserving variant of v3's figure-7 expanded filter bank
+    (in the paper each half gives the full width, so the output expands)."""
     return Concat(((conv(f"{name}a", c_in, c_out // 2, (1, 3), padding="same"),),
                    (conv(f"{name}b", c_in, c_out - c_out // 2, (3, 1), padding="same"),)), name=name)
 
@@ -163,7 +164,10 @@ def module_designs(in_channels: int = 192) -> List[Design]:
     (GoogLeNet ``inception3a``, BN-Inception ``3a``, v3 ``Mixed_5b``); the v3
     figure-6/7 variants factorise BN-Inception's ``3a`` as those figures do
     (the paper uses them on 17x17 and 8x8 grids), and the v4 row is
-    Inception-A with its widths scaled by 2/3 (384 -> 256).
+    Inception-A with its widths scaled by 2/3 (384 -> 256; 96 -> 64 exactly,
+    the reductions' 64 -> 43 rounded to the nearest integer). The figure-7
+    row is this book's hypothetical variant: in the paper both halves of a
+    split give the full width and the module's output expands.
     """
     if in_channels != 192:
         raise ValueError("the designs use the widths of 192 -> 256 modules; in_channels must be 192")
@@ -199,8 +203,10 @@ def module_designs(in_channels: int = 192) -> List[Design]:
         Design("v2", "v2", "v2: 5x5 -> two 3x3 (BN-Inception 3a)", v2, c),
         Design("v3_fig5", "v3", "v3 figure 5 as released (Mixed_5b)", v3a, c, "keeps a 5x5 branch beside the double 3x3"),
         Design("v3_fig6", "v3", "v3 figure 6, n = 3: 3x3 -> 1x3, 3x1", v3_fig6, c, "BN-Inception 3a's widths"),
-        Design("v3_fig7", "v3", "v3 figure 7: expanded filter bank", v3_fig7, c, "BN-Inception 3a's widths"),
-        Design("v4_a", "v4", "v4 Inception-A, widths x 2/3", v4a, c, "native: 384 -> 384"),
+        Design("v3_fig7", "v3", "figure-7 split, halved widths (hypothetical)", v3_fig7, c,
+               "this book's variant: each half of a split gives half the width"),
+        Design("v4_a", "v4", "v4 Inception-A, widths x 2/3", v4a, c,
+               "native: 384 -> 384; 2/3 of 64 rounded to 43"),
     ]
 
 

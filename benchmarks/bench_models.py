@@ -267,8 +267,8 @@ def profile_torch_step(step_fn, steps=1):
 
 def time_to_accuracy_rows(thresholds=(0.90, 0.95)):
     """Minutes and epochs to each validation accuracy, per recorded run, with its precision and device."""
-    from inception.perf import time_to_accuracy
-    from inception.results.records import load_runs
+    from inception.course.performance import time_to_accuracy
+    from inception.course.results.records import load_runs
 
     rows = []
     for name, run in load_runs().items():

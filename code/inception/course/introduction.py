@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from inception.counting import conv_macs, conv_params, count_blocks
+from inception.counting import conv_macs, conv_params
 from inception.spec import LRN, TABLE1, Conv, InceptionBlock, NetworkSpec, Pool, TableRow, googlenet_spec
 
 Row = Dict[str, Any]

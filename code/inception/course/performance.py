@@ -17,7 +17,7 @@ __all__ = ["BENCHMARK_DIR", "CONFIGURATIONS", "load_benchmarks", "sizes", "speed
            "flop_rows", "profile_rows", "pipeline_rows", "plot_throughput", "plot_step_time",
            "time_to_accuracy"]
 
-BENCHMARK_DIR = Path(__file__).resolve().parents[2] / "data" / "benchmarks"
+BENCHMARK_DIR = Path(__file__).resolve().parents[3] / "data" / "benchmarks"
 
 #: The model benchmark's configurations, in reading order, with what each one is.
 CONFIGURATIONS = {

@@ -11,9 +11,9 @@ else is computed.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
-from inception.counting import conv_macs, conv_params, count_blocks
+from inception.counting import conv_macs, count_blocks
 from inception.spec import googlenet_spec
 
 Row = Dict[str, Any]

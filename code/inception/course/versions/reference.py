@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 from inception.counting import bn_channels, googlenet_totals, totals
-from inception.crosscheck import block_counts, build_both, framework_comparison, port_check, weight_counts
 from inception.spec.versions import bn_inception_spec, inception_v3_spec, inception_v4_spec
 
 __all__ = [

@@ -12,7 +12,6 @@ import yaml
 
 import inception
 from inception.course import book
-from inception.course.book import glue, table
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -187,9 +186,9 @@ def test_glue_formats_and_never_displays(monkeypatch):
 
     calls = []
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: calls.append((name, value, display)))
-    assert glue.glue("a", 6998552, book.fmt_int) is None
-    glue.glue("b", 0.5, ".1f")
-    glue.glue("c", 22)
+    assert book.glue("a", 6998552, book.fmt_int) is None
+    book.glue("b", 0.5, ".1f")
+    book.glue("c", 22)
     assert calls == [("a", "6,998,552", False), ("b", "0.5", False), ("c", 22, False)]
 
 
@@ -203,7 +202,7 @@ def test_glued_figure_is_a_png_whatever_the_backend(monkeypatch):
     calls = []
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: calls.append(value))
     fig = plt.figure(figsize=(2, 1))
-    glue.glue("fig", fig)
+    book.glue("fig", fig)
     plt.close(fig)
     (value,) = calls
     assert isinstance(value, book.FigurePNG)
@@ -212,7 +211,7 @@ def test_glued_figure_is_a_png_whatever_the_backend(monkeypatch):
 
 
 def test_table_renders_text_and_html():
-    t = table.table(
+    t = book.table(
         [{"name": "conv1", "params": 9472, "ok": True}, {"name": "fc<", "params": 1025000, "ok": False}],
         headers={"params": "parameters"}, highlight=lambda r: not r["ok"],
     )

@@ -32,7 +32,7 @@ reason; ``--force-bf16`` measures them anyway, one step each.
 A benchmark knows when it is not a measurement. Before it starts, it waits
 (``--quiet-timeout`` seconds at most) for the one-minute load average to fall
 below ``--max-load-per-core`` times the number of cores; it samples the load
-while it runs and reads it afterwards (:mod:`inception.benchtools`). If the
+while it runs and reads it afterwards (:mod:`inception.course.benchtools`). If the
 machine stayed busy it refuses (``--refuse-if-loaded``) or writes the record
 with ``"reliable": false`` and the reason, and the book renders no unreliable
 record as a result. Every configuration is timed in interleaved rounds (A, B,
@@ -73,7 +73,7 @@ import torch  # noqa: E402
 import torchvision  # noqa: E402
 
 from inception import counting  # noqa: E402
-from inception.benchtools import (LoadSampler, Timed, judge_load, load1, spread, time_interleaved,  # noqa: E402
+from inception.course.benchtools import (LoadSampler, Timed, judge_load, load1, spread, time_interleaved,  # noqa: E402
                                   wait_for_quiet)
 from inception.train.precision import cpu_bf16_support  # noqa: E402
 
@@ -123,7 +123,7 @@ def add_quiet_arguments(p: argparse.ArgumentParser) -> None:
 
 def quiet_start(args, own_threads: int) -> dict:
     """Wait for a quiet machine as ``args`` say; returns what the record keeps about it."""
-    from inception.benchtools import QUIET_LOAD_PER_CORE
+    from inception.course.benchtools import QUIET_LOAD_PER_CORE
 
     per_core = args.max_load_per_core if args.max_load_per_core is not None else QUIET_LOAD_PER_CORE
     cores = os.cpu_count() or 1
@@ -297,8 +297,8 @@ def profile_torch_step(step_fn, steps=1):
 
 def time_to_accuracy_rows(thresholds=(0.90, 0.95)):
     """Minutes and epochs to each validation accuracy, per recorded run, with its precision and device."""
-    from inception.perf import time_to_accuracy
-    from inception.results.records import load_runs
+    from inception.course.performance import time_to_accuracy
+    from inception.course.results.records import load_runs
 
     rows = []
     for name, run in load_runs().items():

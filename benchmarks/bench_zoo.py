@@ -4,7 +4,7 @@ Both GoogLeNet variants of this package and torchvision's AlexNet, VGG-16,
 ResNet-18, ResNet-50, Inception-v3 and MobileNetV2, all with random weights,
 at 224x224 px:
 
-* counted (:func:`inception.benchtools.count_macs`): parameters; multiply-adds
+* counted (:func:`inception.course.benchtools.count_macs`): parameters; multiply-adds
   of one image (convolutions, depthwise ones apart, and fully connected
   layers; auxiliary heads, which run only in training, not counted); the
   elements the layers write;
@@ -43,7 +43,7 @@ import torch  # noqa: E402
 import torchvision  # noqa: E402
 
 from bench_models import add_quiet_arguments, load_verdict, quiet_start, set_threads  # noqa: E402
-from inception.benchtools import (ZOO, LoadSampler, Timed, build_zoo_model, load1, spread,  # noqa: E402
+from inception.course.benchtools import (ZOO, LoadSampler, Timed, build_zoo_model, load1, spread,  # noqa: E402
                                   time_interleaved, zoo_counts, zoo_infer_step, zoo_train_step,
                                   zoo_trains_with_aux)
 

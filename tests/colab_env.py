@@ -156,7 +156,7 @@ def _main(argv=None) -> int:
     notebooks = [Path(n) for n in args.notebooks]
     if not notebooks:
         sys.path.insert(0, str(ROOT / "code"))
-        from inception.book.colab import write_edition
+        from inception.course.book.colab import write_edition
 
         notebooks = write_edition(ROOT, where / "edition")
     failed = 0

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import colab_env
-from inception.book import colab as C
+from inception.course.book import colab as C
 from inception.data.packaging import record_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,11 +149,11 @@ def test_records_are_found_in_the_checkout_then_in_the_package_then_nowhere(tmp_
     monkeypatch.setattr(_base, "PACKAGED_RECORDS", packaged)
     monkeypatch.chdir(tmp_path)
     assert _base.records_dir("crosscheck") == packaged / "crosscheck"
-    from inception import perf, results
+    from inception.course import performance, results
 
     assert results.load_crosschecks() == results.load_crosschecks(ROOT / "data" / "crosscheck") != {}
     assert list(results.load_runs()) == list(results.load_runs(ROOT / "data" / "runs"))
-    assert perf.load_benchmarks() == perf.load_benchmarks(ROOT / "data" / "benchmarks") != {}
+    assert performance.load_benchmarks() == performance.load_benchmarks(ROOT / "data" / "benchmarks") != {}
     monkeypatch.setattr(_base, "PACKAGED_RECORDS", tmp_path / "nowhere")
     assert _base.records_dir("runs") == tmp_path / "data" / "runs"  # absent: readers find no records
-    assert results.load_runs() == {} and perf.load_benchmarks() == {}
+    assert results.load_runs() == {} and performance.load_benchmarks() == {}

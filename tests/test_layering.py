@@ -1,19 +1,25 @@
 """The package's import layering, read from the source (imports inside
 functions included), and what importing the framework-free layer loads.
 
-Layers, lowest first; a module may import its own layer or lower ones only:
+Two layers: the library (everything in ``inception`` outside
+``inception.course``), which a user of the package imports, and the course
+(``inception.course``: what the chapters compute and draw, one module per
+chapter). The library never imports the course.
+
+Inside the library, ranks, lowest first; a module may import its own rank or
+lower ones only:
 
 0. ``inception`` (root), ``inception.constants``
-1. the architecture as data: ``spec``, ``counting``, ``weights`` (and the
-   ``versions`` shims of the first two): no framework;
+1. the architecture as data: ``spec``, ``counting``, ``weights``: no framework;
 2. ``data``: only ``data`` and the constants;
 3. ``torch``, ``keras``: each framework's blocks, runner and weights; they never
    import each other, nor ``port`` or ``crosscheck``;
 4. ``port``, ``crosscheck``: both frameworks;
-5. ``train``, ``cam``, ``perf``;
-6. the book's helpers: everything else (``analysis``, ``results``, ``diagrams``, ...).
+5. ``train``, ``cam``;
+6. the course: ``inception.course`` and everything in it.
 
-And no import circles.
+And no import circles, no module over 600 lines, and at most about ten
+modules and packages at the library's top level.
 """
 
 import ast
@@ -27,15 +33,14 @@ ROOT = Path(__file__).resolve().parents[1] / "code"
 PACKAGE = ROOT / "inception"
 FRAMEWORKS = {"torch", "torchvision", "tensorflow", "keras", "timm", "PIL", "matplotlib", "triton", "tf_keras"}
 
+COURSE = "inception.course"
 RANKS = [  # (module prefix, rank), most specific first
-    ("inception.versions.reference", 6), ("inception.versions.modules", 6),
-    ("inception.versions", 1), ("inception.spec", 1), ("inception.counting", 1), ("inception.weights", 1),
+    ("inception.spec", 1), ("inception.counting", 1), ("inception.weights", 1),
     ("inception.constants", 0), ("inception.data", 2), ("inception.torch", 3), ("inception.keras", 3),
     ("inception.port", 4), ("inception.crosscheck", 4), ("inception.train", 5), ("inception.cam", 5),
-    ("inception.perf", 5),
+    (COURSE, 6),
 ]
-FRAMEWORK_FREE = ("inception.spec", "inception.counting", "inception.weights", "inception.constants",
-                  "inception.versions.spec", "inception.versions.counting")
+FRAMEWORK_FREE = ("inception.spec", "inception.counting", "inception.weights", "inception.constants")
 #: The one framework import the framework-free layer makes: torch reads its own
 #: .pth pickle (and fetches it into its hub cache), only for such a file.
 ALLOWED = {("inception.weights", "torch", "load_state_dict_file"), ("inception.weights", "torch", "download")}
@@ -57,7 +62,7 @@ def rank(name: str) -> int:
     for prefix, r in RANKS:
         if name == prefix or name.startswith(prefix + "."):
             return r
-    return 6
+    raise AssertionError(f"{name}: not in a layer; add it to RANKS (library) or put it in {COURSE}")
 
 
 def imports(name: str):
@@ -99,6 +104,41 @@ def test_the_walker_sees_imports_inside_functions():
     found = {t for t, f in GRAPH["inception.weights"] if f}
     assert "torch" in found  # the .pth reader's lazy import
     assert any(t.startswith("inception.") for t, _ in GRAPH["inception.port"])
+
+
+def in_course(name: str) -> bool:
+    return name == COURSE or name.startswith(COURSE + ".")
+
+
+def test_every_module_has_a_layer():
+    for m in MODULES:
+        rank(m)
+
+
+def test_the_library_never_imports_the_course():
+    bad = [f"{m} imports {t}" + (f" in {f}()" if f else "")
+           for m, edges in GRAPH.items() if not in_course(m)
+           for t, f in edges if in_course(t)]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_walker_sees_course_imports_inside_functions():
+    # the receptive-field figure imports the book's show and a results figure lazily
+    found = {t for t, f in GRAPH["inception.course.architecture.receptive"] if f}
+    assert {"inception.course.book", "inception.course.results.figures"} <= found
+
+
+#: At most about ten modules and packages at the library's top level (the
+#: course package and ``__init__`` not counted).
+LIBRARY_TOP_LEVEL_LIMIT = 11
+
+
+def test_the_library_top_level_is_small():
+    top = sorted(p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
+                 if (p.suffix == ".py" and p.name != "__init__.py") or (p.is_dir() and (p / "__init__.py").exists()))
+    library = [t for t in top if t != "course"]
+    assert "course" in top
+    assert len(library) <= LIBRARY_TOP_LEVEL_LIMIT, library
 
 
 def test_imports_only_go_down():
@@ -156,17 +196,18 @@ def test_no_import_circles():
     assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
 
 
-#: Modules allowed over the limit (none).
-KNOWN_LONG = set()
+#: Modules allowed over the limit: results.tables (643 lines) is being edited on
+#: another branch; it is split after that branch is merged.
+KNOWN_LONG = {"inception.course.results.tables"}
 
 
-def test_no_module_is_over_about_600_lines():
-    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 650}
+def test_no_module_is_over_600_lines():
+    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 600}
     assert set(long) <= KNOWN_LONG, long
 
 
 def test_importing_the_specs_loads_no_framework_nor_pillow():
-    code = ("import sys, inception.spec, inception.counting, inception.weights, inception.versions.spec\n"
+    code = ("import sys, inception.spec, inception.counting, inception.weights\n"
             "from inception.spec import network_spec\n"
             "from inception.counting import totals\n"
             "totals(network_spec('inception_v3'))\n"

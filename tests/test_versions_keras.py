@@ -18,7 +18,8 @@ from inception.keras.inception_v4 import inception_v4 as keras_inception_v4
 from inception.torch.bn_inception import bn_inception as torch_bn_inception
 from inception.torch.inception_v3 import inception_v3 as torch_inception_v3
 from inception.torch.inception_v4 import inception_v4 as torch_inception_v4
-from inception.versions import counting, reference
+from inception import counting
+from inception.course import versions
 
 SEED = int(os.environ.get("INCEPTION_TEST_SEED", "0"))
 
@@ -73,7 +74,7 @@ def v4_models():
 
 @pytest.fixture(scope="module")
 def keras_applications():
-    return reference.keras_applications_v3_counts()
+    return versions.keras_applications_v3_counts()
 
 
 # --------------------------------------------------------------------------
@@ -119,7 +120,7 @@ def test_keras_applications_inception_v3_is_ours_without_aux_and_bn_scale(keras_
     ours = keras_inception_v3(aux_logits=False, bn_scale=False, input_size=75)
     assert ours.count_params() == ka["params"]
     assert sum(int(np.prod(w.shape)) for w in ours.non_trainable_weights) == ka["non_trainable"]
-    explained = reference.keras_applications_v3_comparison(ka)
+    explained = versions.keras_applications_v3_comparison(ka)
     assert explained["matches"] and explained["reconciled"] == 23_851_784
     # torchvision's count - aux head - one gamma per channel = keras.applications' trainable count
     assert 27_161_264 - explained["aux_head"] - 17_216 == ka["trainable"]

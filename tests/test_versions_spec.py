@@ -8,8 +8,9 @@ then checked against, pinned to the numbers the implementations publish.
 import pytest
 
 from inception import counting as v1_counting
-from inception.versions import counting, modules, reference
-from inception.versions.spec import (
+from inception import counting
+from inception.course import versions
+from inception.spec import (
     Concat,
     Pool,
     bn_inception_spec,
@@ -48,7 +49,7 @@ def test_inception_v4_count_is_timms_and_tf_slims_is_explained():
     assert t.trainable == 42_679_816  # timm's inception_v4 (1000 classes)
     assert t.non_trainable == 2 * 31_584
     assert t.macs == 12_253_974_624
-    v4 = reference.inception_v4_comparison()
+    v4 = versions.inception_v4_comparison()
     assert v4["difference"] == 0
     changes = [r["change"] for r in v4["rows"]]
     # no batch-norm scale: -1 per channel; 1001 classes: +1536 weights +1 bias; TF-slim's aux head
@@ -60,7 +61,7 @@ def test_bn_inception_count_and_the_caffe_models():
     ours = counting.totals(bn_inception_spec())
     caffe = counting.totals(bn_inception_spec(conv_bias=True))
     assert ours.trainable == 11_285_224
-    assert caffe.trainable == 11_295_240 == reference.PUBLISHED_COUNTS["BN-Inception (Caffe model)"]["params"]
+    assert caffe.trainable == 11_295_240 == versions.PUBLISHED_COUNTS["BN-Inception (Caffe model)"]["params"]
     assert caffe.trainable - ours.trainable == counting.bn_channels(bn_inception_spec()) == 10_016
     assert ours.macs == 2_032_600_064
 
@@ -127,7 +128,7 @@ def test_smallest_inputs():
 
 
 def test_factorisation_savings_reproduce_the_papers_claims():
-    rows = {r["factorisation"]: r for r in modules.factorisation_savings()}
+    rows = {r["factorisation"]: r for r in versions.factorisation_savings()}
     five = rows["5x5 -> two 3x3"]
     assert five["saving"] == pytest.approx(0.28) and round(100 * five["saving"]) == 28
     three = rows["3x3 -> 1x3 + 3x1"]
@@ -136,12 +137,12 @@ def test_factorisation_savings_reproduce_the_papers_claims():
     for r in rows.values():  # same grid before and after: MACs save what parameters save
         assert r["MAC saving"] == pytest.approx(r["saving"])
     # independent of width and grid
-    other = {r["factorisation"]: r["saving"] for r in modules.factorisation_savings(channels=17, size=9)}
+    other = {r["factorisation"]: r["saving"] for r in versions.factorisation_savings(channels=17, size=9)}
     assert other == {k: r["saving"] for k, r in rows.items()}
 
 
 def test_module_comparison_agrees_with_googlenets_counter():
-    rows = {r["key"]: r for r in modules.module_comparison(size=35)}
+    rows = {r["key"]: r for r in versions.module_comparison(size=35)}
     assert {r["out"] for k, r in rows.items() if k != "v1_naive"} == {256}
     ref = v1_counting.inception_cost(35, 35, 192, 64, 96, 128, 16, 32, 32, reduced=True, bias=False)
     naive = v1_counting.inception_cost(35, 35, 192, 64, 96, 128, 16, 32, 32, reduced=False, bias=False)
@@ -158,11 +159,11 @@ def test_module_comparison_agrees_with_googlenets_counter():
 
 
 def test_block_branches_draw_nested_splits_as_one_box():
-    v4c = modules.v4_blocks()[-1]
-    branches = modules.block_branches(v4c)
+    v4c = versions.v4_blocks()[-1]
+    branches = versions.block_branches(v4c)
     assert len(branches) == 4
     assert branches[1][-1] == ("1x3 | 3x1 conv", "384 -> 256 + 256")
-    fig = modules.module_diagram(v4c, title="Inception-C")
+    fig = versions.module_diagram(v4c, title="Inception-C")
     assert fig.axes
 
 

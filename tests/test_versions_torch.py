@@ -12,7 +12,7 @@ from inception import port
 from inception.torch.bn_inception import bn_inception
 from inception.torch.inception_v3 import inception_v3
 from inception.torch.inception_v4 import inception_v4
-from inception.versions import counting
+from inception import counting
 
 SEED = int(os.environ.get("INCEPTION_TEST_SEED", "0"))
 

@@ -5,7 +5,7 @@ the auxiliary head, plus 36,224 batch-norm moving statistics).
 keras.applications' ``InceptionV3`` is the same network with batch norm
 without scale and generated layer names; ``bn_scale=False, aux_logits=False``
 reproduces its 23,851,784 weights exactly (see
-:func:`inception.versions.reference.keras_applications_v3_comparison`).
+:func:`inception.course.versions.reference.keras_applications_v3_comparison`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,217 @@
+"""The Performance appendix's record handling, and time to accuracy from run records.
+No timing here: speed is measured by the scripts in benchmarks/, never asserted."""
+
+import json
+
+import pytest
+
+from inception.course import performance
+from inception.course.performance import time_to_accuracy
+
+
+def _size(scale=1.0):
+    return {
+        "train_images_per_second": {"ours_default": 30.0 * scale, "torchvision_plain": 12.0 * scale,
+                                    "torchvision_channels_last": 20.0 * scale, "keras_default": 15.0 * scale},
+        "skipped": {"torchvision_bf16_channels_last": "no native bf16 (the CPU flags list none)"},
+        "train_spread": {"ours_default": {"median": 30.0 * scale, "min": 28.0 * scale, "max": 31.0 * scale}},
+        "ratios": {"ours_default_over_torchvision_plain": 2.5, "ours_default_over_torchvision_best": 1.5,
+                   "keras_default_over_torch_default": 0.5, "ours_default_gflops": 29.0,
+                   "ours_default_fraction_of_fp32_matmul": 0.3, "ours_default_fraction_of_matmul": 0.05},
+        "ours_default_precision": "bf16", "keras": {"default_precision": "fp32"},
+        "ours_default_profile_seconds": {"convolution": 0.6, "batch norm": 0.3, "other": 0.1, "ReLU": 0.0},
+    }
+
+
+def _record():
+    return {"device": "cpu x", "device_type": "cpu", "threads": 2, "batch_size": 32,
+            "matmul_gflops": {"fp32": 100.0, "bf16": 600.0}, "sizes": {"224": _size(0.3), "128": _size()}}
+
+
+def test_load_skips_quick_records_and_dry_runs(tmp_path):
+    (tmp_path / "models-cpu.json").write_text(json.dumps(_record()))
+    (tmp_path / "models-cpu-quick.json").write_text(json.dumps({**_record(), "quick": True}))
+    (tmp_path / "gpu-check-dry-run.json").write_text(json.dumps({"dry_run": True}))
+    assert list(performance.load_benchmarks(tmp_path)) == ["models-cpu"]
+
+
+def test_speed_rows_have_a_column_per_size_and_say_what_was_not_run():
+    rec = _record()
+    assert performance.sizes(rec) == [128, 224]
+    rows = {r["configuration"]: r for r in performance.speed_rows(rec)}
+    plain = rows[performance.CONFIGURATIONS["torchvision_plain"]]
+    assert plain["128 px"] == 12.0 and plain["224 px"] == pytest.approx(3.6) and plain["not run"] == ""
+    assert plain["128 px range"] is None  # no spread recorded for it
+    assert rows[performance.CONFIGURATIONS["ours_default"]]["128 px range"] == (28.0, 31.0)
+    bf16 = rows[performance.CONFIGURATIONS["torchvision_bf16_channels_last"]]
+    assert bf16["128 px"] is None and "native bf16" in bf16["not run"]
+    # reading order is the table's, not the record's
+    assert list(rows)[0] == performance.CONFIGURATIONS["torchvision_plain"]
+
+
+def test_ratio_flop_and_profile_rows():
+    rec = _record()
+    ratios = performance.ratio_rows(rec)
+    assert ratios[0]["128 px"] == 2.5 and ratios[-1]["128 px"] is None
+    flops = performance.flop_rows(rec)
+    assert [f["input"] for f in flops] == ["128 px", "224 px"]
+    # against the matmul rate of the precision the step computes in, nothing else
+    assert flops[0]["of the matmul rate"] == 0.05 and flops[0]["precision"] == "bf16"
+    assert set(flops[0]) == {"input", "precision", "GFLOP/s of our step", "of the matmul rate"}
+    prof = performance.profile_rows(rec, 128)
+    assert [p["operations"] for p in prof] == ["convolution", "batch norm", "other"]
+    assert sum(p["share"] for p in prof) == pytest.approx(1.0)
+
+
+def test_plots_draw_from_a_record_and_display_once():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    figs = [performance.plot_throughput(_record()), performance.plot_step_time(_record()),
+            performance.plot_pareto(performance.zoo_rows(_zoo()), {"GMACs": "multiply-adds"})]
+    assert all(f.axes for f in figs)
+    # closed: a notebook shows each once (show(fig)), not again as an open figure at the cell's end
+    assert plt.get_fignums() == []
+
+
+def test_reliability_of_records():
+    assert performance.is_reliable({**_record(), "reliable": True})
+    assert not performance.is_reliable({**_record(), "reliable": True, "quick": True})
+    assert not performance.is_reliable({**_record(), "reliable": False, "reliability_reason": "busy"})
+    assert performance.unreliable_reason({**_record(), "reliable": False, "reliability_reason": "busy"}) == "busy"
+    # a record from before the load checks: unreliable, and the reason gives its load
+    old = {**_record(), "load_average_before": [6.59, 5.5, 4.6], "cpu_count": 2}
+    assert not performance.is_reliable(old) and "6.6 on 2 cores" in performance.unreliable_reason(old)
+    assert performance.unreliable_reason(None) and performance.unreliable_reason({**_record(), "reliable": True}) == ""
+
+
+def test_the_committed_record_taken_under_load_is_not_a_measurement():
+    for name, rec in performance.load_benchmarks().items():
+        if name.startswith(("models-", "zoo-")) and rec.get("load_average_before", [0])[0] > 2:
+            assert not performance.is_reliable(rec), name
+
+
+def test_committed_model_records_have_what_the_page_reads():
+    for name, rec in performance.load_benchmarks().items():
+        if name.startswith("models-") and performance.is_reliable(rec):
+            assert performance.speed_rows(rec) and performance.ratio_rows(rec) and performance.flop_rows(rec)
+            assert "bf16_native" in rec and rec["bf16_reason"] and rec["cpu_flags"]
+        if name.startswith("zoo-") and performance.is_reliable(rec):
+            assert len(rec["networks"]) >= 8 and all("train_spread" in n for n in rec["networks"].values())
+
+
+def _run_record(fw, rate, cpu="cpu x", size=128):
+    return {"framework": fw, "config": {"image_size": size}, "images_per_second": {"train": rate},
+            "device": {"name": cpu, "precision": "fp32"}}
+
+
+def test_run_rate_rows_compare_the_benchmark_with_the_runs():
+    rec = {**_record(), "device": "cpu x"}
+    runs = {"a": _run_record("torch", 20.0), "b": _run_record("torch", 40.0), "c": _run_record("torch", 28.0),
+            "k": _run_record("keras", 20.0, cpu="cpu y"), "other size": _run_record("keras", 1.0, size=224)}
+    rows = {r["engine"]: r for r in performance.run_rate_rows(rec, runs)}
+    t = rows["PyTorch"]
+    assert t["runs images/s"] == 28.0 and t["runs"] == 3 and t["benchmark images/s"] == 30.0
+    assert t["ratio"] == pytest.approx(30 / 28) and t["agree"] and t["same CPU"]
+    k = rows["Keras"]
+    assert k["runs images/s"] == 20.0 and k["ratio"] == pytest.approx(0.75) and k["agree"]  # 25% off: still agrees
+    assert not k["same CPU"] and k["benchmark precision"] == "fp32" and t["benchmark precision"] == "bf16"
+    runs["k"] = _run_record("keras", 10.0)
+    assert not {r["engine"]: r for r in performance.run_rate_rows(rec, runs)}["Keras"]["agree"]
+
+
+def test_pareto_front_known_answer():
+    pts = [(1.0, 60.0), (2.0, 70.0), (3.0, 65.0), (4.0, 75.0), (0.5, 50.0), (2.0, None), (5.0, 75.0)]
+    # (3, 65) is beaten by (2, 70); (5, 75) by (4, 75); None is left out
+    assert performance.pareto_front(pts) == [4, 0, 1, 3]
+    assert performance.pareto_front([(1.0, 1.0), (1.0, 1.0)]) == [0, 1]  # equal points beat neither
+
+
+def _zoo():
+    def net(name, gmacs, top1, train=None, infer=None, depthwise=0.0):
+        n = {"name": name, "macs": gmacs * 1e9, "params": 1e6, "depthwise": depthwise * 1e9, "activations": 1e6,
+             "published": {"top1": top1} if top1 else None}
+        if train:
+            n.update(train_images_per_second=train, infer_images_per_second=infer)
+        return n
+    return {"googlenet_paper": net("GoogLeNet (paper)", 1.6, None, 5.0, 15.0),
+            "googlenet_bn": net("GoogLeNet (batch norm)", 1.5, 69.8, 5.0, 15.0),
+            "vgg16": net("VGG-16", 15.5, 71.6, 0.8, 2.0),
+            "resnet18": net("ResNet-18", 1.8, 69.8, 6.0, 18.0),
+            "mobilenet_v2": net("MobileNetV2", 0.3, 71.9, 8.0, 30.0, depthwise=0.02)}
+
+
+def test_zoo_rows_and_findings():
+    rows = performance.zoo_rows(_zoo())
+    g = {r["key"]: r for r in rows}
+    assert g["vgg16"]["train GMAC/s"] == pytest.approx(3 * 15.5 * 0.8)
+    assert g["mobilenet_v2"]["depthwise share"] == pytest.approx(0.02 / 0.3)
+    f = performance.zoo_findings(rows)
+    assert f["front_macs"] == ["MobileNetV2"] and not f["googlenet_on_front_macs"]
+    assert f["more_accurate_with_fewer_macs"] == ["MobileNetV2"]
+    assert f["fewer_macs_than"] == ["GoogLeNet (paper)", "VGG-16", "ResNet-18"]
+    assert f["slowest_per_mac"]["key"] == "mobilenet_v2" and f["fastest_per_mac"]["key"] == "vgg16"
+    assert "front_time" not in performance.zoo_findings(performance.zoo_rows({k: {kk: vv for kk, vv in v.items()
+                                                                                  if "per_second" not in kk}
+                                                                              for k, v in _zoo().items()}))
+
+
+def _run(*val_accuracies):
+    return {"epochs": [{"epoch": i + 1, "seconds": 50.0, "eval_seconds": 10.0, "val_accuracy": a}
+                       for i, a in enumerate(val_accuracies)]}
+
+
+def test_time_to_accuracy_counts_training_and_evaluation_up_to_the_first_hit():
+    rec = _run(0.5, 0.91, 0.89, 0.96)
+    assert time_to_accuracy(rec, 0.90) == {"minutes": 2.0, "epochs": 2}
+    assert time_to_accuracy(rec, 0.95) == {"minutes": 4.0, "epochs": 4}
+    assert time_to_accuracy(rec, 0.91) == {"minutes": 2.0, "epochs": 2}  # reaching counts
+
+
+def test_time_to_accuracy_none_when_never_reached_or_no_epochs():
+    assert time_to_accuracy(_run(0.5, 0.8), 0.9) is None
+    assert time_to_accuracy({}, 0.9) is None
+
+
+def test_time_to_accuracy_skips_epochs_without_validation():
+    rec = _run(None, 0.92)
+    del rec["epochs"][0]["eval_seconds"]
+    assert time_to_accuracy(rec, 0.9) == {"minutes": 110.0 / 60.0, "epochs": 2}
+
+
+def test_record_facts_describe_each_record():
+    ok = {**_record(), "reliable": True, "cpu_flags": ["avx2", "avx512_bf16", "sse4_2"], "bf16_native": True,
+          "rounds": 5, "steps_per_round": 2, "load": {"before": 0.2, "during": [1.1, 1.3], "after": 1.2},
+          "wall_seconds": 600.0, "versions": {"torch": "2.x"}}
+    old = {**_record(), "load_average_before": [6.59], "load_average_after": [3.5], "cpu_count": 2, "rounds": 3}
+    rows = {r[""]: r for r in performance.record_facts({"new": ok, "old": old, "absent": None})}
+    assert set(rows["machine"]) == {"", "new", "old"}
+    assert rows["vector and bf16 flags"]["new"] == "avx2, avx512_bf16" and rows["vector and bf16 flags"]["old"] == ""
+    assert rows["load during and after, at most"]["new"] == "1.30" and rows["load before"]["old"] == "6.59"
+    assert rows["a measurement?"]["new"] == "yes" and rows["a measurement?"]["old"].startswith("no: ")
+    assert rows["minutes"]["new"] == "10.0" and rows["rounds x steps per round"]["old"] == "3 x 1"
+
+
+def test_sentences_for_the_page():
+    rec = {**_record(), "reliable": True, "load": {"before": 0.21, "during": [1.3], "after": 1.1}}
+    rec["sizes"]["128"]["ratios"].update(torchvision_best_setting="torchvision_channels_last",
+                                         ours_step_over_torchvision_best=1.02)
+    text = performance.engine_sentence(rec, 128)
+    assert "1.50x the speed of torchvision's fastest" in text and "step alone" in text and "1.02x" in text
+    assert "Keras engine trains at 0.50x" in text
+    assert "0.21 before" in performance.status_sentence(rec, "speeds") and "at most 1.30" in performance.status_sentence(rec, "x")
+    old = {**_record(), "load_average_before": [6.59], "cpu_count": 2}
+    s = performance.status_sentence(old, "speeds")
+    assert s.startswith("No quiet measurement of speeds") and "6.6 on 2 cores" in s
+    rows = [{"engine": "PyTorch", "benchmark images/s": 36.0, "runs images/s": 30.0, "runs": 3, "ratio": 1.2,
+             "agree": True, "same CPU": True, "runs CPU": "x", "runs precision": "fp32",
+             "benchmark precision": "fp32"},
+            {"engine": "Keras", "benchmark images/s": 12.0, "runs images/s": 24.0, "runs": 1, "ratio": 0.5,
+             "agree": False, "same CPU": False, "runs CPU": "Intel", "runs precision": "fp32",
+             "benchmark precision": "bf16"}]
+    s = performance.run_agreement_sentence(rows)
+    assert s.startswith("The PyTorch engine's 36.0") and "(within 25%)" in s and "another CPU (Intel)" in s
+    assert performance.run_agreement_sentence([]).startswith("No training run")

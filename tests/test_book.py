@@ -471,7 +471,8 @@ def test_plumbing_is_hidden_and_code_fits_the_page(docname):
 @pytest.mark.parametrize("docname", COURSE_CHAPTERS, ids=lambda d: d[5:])
 def test_course_chapter_shape(docname):
     text = "\n".join("".join(c["source"]) for c in _cells(docname) if c["cell_type"] == "markdown")
-    assert "**After this chapter you can**" in text
+    assert "```{admonition} Learning objectives" in text or "**After this chapter you can**" in text
+    assert "After this chapter you can" in text
     assert "## Key takeaways" in text and "## Exercises" in text
     exercises = text.split("## Exercises", 1)[1]
     n = len(re.findall(r"^\d+\. ", exercises, flags=re.M))

@@ -162,3 +162,14 @@ def test_derive_seed_is_stable():
     assert len({derive_seed(0, 1), derive_seed(0, 2), derive_seed(1, 1), derive_seed(0, 1, "x")}) == 4
     assert 0 <= derive_seed(123, 4, 5) < 2**63
     assert math.isfinite(derive_seed(0))
+
+
+def test_chance_p_value_is_the_binomial_tail():
+    from inception.train.metrics import chance_p_value
+
+    assert chance_p_value(0, 10, 2) == 1.0
+    assert chance_p_value(10, 10, 2) == pytest.approx(2.0**-10)
+    assert chance_p_value(9, 10, 2) == pytest.approx(11 * 2.0**-10)
+    # 8 of 105 right among 21 classes (5 expected) is no surprise; 14 is
+    assert chance_p_value(8, 105, 21) > 0.05
+    assert chance_p_value(14, 105, 21) < 1e-3

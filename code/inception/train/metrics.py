@@ -25,7 +25,18 @@ __all__ = [
     "per_class_metrics",
     "classification_summary",
     "cross_entropy",
+    "chance_p_value",
 ]
+
+
+def chance_p_value(correct: int, n: int, num_classes: int) -> float:
+    """The probability of getting ``correct`` or more of ``n`` images right by
+    guessing uniformly among ``num_classes`` (the binomial tail): how surprising
+    an accuracy of ``correct / n`` is if the model has learned nothing."""
+    from math import comb
+
+    p = 1.0 / num_classes
+    return float(min(1.0, sum(comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(max(correct, 0), n + 1))))
 
 
 def softmax(logits) -> np.ndarray:

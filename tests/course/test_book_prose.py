@@ -57,26 +57,14 @@ def _chapters():
     return out
 
 
-#: Pages other branches are rewriting; remove a name here once its rewrite is merged.
-PROSE_PENDING = {"book/06_implementation", "book/07_results"}
-OBJECTIVES_PENDING = {"book/06_implementation", "book/07_results", "book/appendix_performance"}
-
-
-def _params(docnames, pending, reason):
-    return [pytest.param(d, marks=pytest.mark.xfail(reason=reason, strict=False)) if d in pending else d
-            for d in docnames]
-
-
-@pytest.mark.parametrize("docname", _params(_chapters(), PROSE_PENDING, "chapter being rewritten"),
-                         ids=lambda d: d[5:])
+@pytest.mark.parametrize("docname", _chapters(), ids=lambda d: d[5:])
 def test_every_chapter_is_under_its_prose_limit(docname):
     path = source_of(docname)
     n, limit = words.prose_words(path), words.prose_limit(path)
     assert n <= limit, f"{path.name}: {n} words of prose before the exercises, limit {limit}"
 
 
-@pytest.mark.parametrize("docname", _params([f for f in toc_files() if f != TOC["root"]], OBJECTIVES_PENDING,
-                                            "page being rewritten"), ids=lambda d: d[5:])
+@pytest.mark.parametrize("docname", [f for f in toc_files() if f != TOC["root"]], ids=lambda d: d[5:])
 def test_every_page_has_one_learning_objectives_box_in_the_book_form(docname):
     path = source_of(docname)
     good, mentions = words.objectives_boxes(path)

@@ -196,14 +196,11 @@ def test_no_import_circles():
     assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
 
 
-#: Modules allowed over the limit: results.tables (643 lines) is being edited on
-#: another branch; it is split after that branch is merged.
-KNOWN_LONG = {"inception.course.results.tables"}
 
 
 def test_no_module_is_over_600_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 600}
-    assert set(long) <= KNOWN_LONG, long
+    assert not long, long
 
 
 def test_importing_the_specs_loads_no_framework_nor_pillow():

@@ -1,9 +1,10 @@
 """Results on UC Merced, read from the committed run records (chapter 7 and
 the appendix "Do the two engines train alike?").
 
-Five modules, one job each: :mod:`~inception.course.results.records` (run records
+Seven modules, one job each: :mod:`~inception.course.results.records` (run records
 on disk, recipes, the data set, CAMs, the cross-check's results),
-:mod:`~inception.course.results.tables`, :mod:`~inception.course.results.figures` and
+:mod:`~inception.course.results.tables` (with :mod:`~inception.course.results.headline`
+and :mod:`~inception.course.results.mistakes`), :mod:`~inception.course.results.figures` and
 :mod:`~inception.course.results.quoted` (the numbers the prose quotes) and
 :mod:`~inception.course.results.engines` (the appendix on the two engines); every name is
 re-exported here.
@@ -63,6 +64,8 @@ absent.
 from .figures import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
 from .tables import *  # noqa: F401,F403
+from .headline import *  # noqa: F401,F403
+from .mistakes import *  # noqa: F401,F403
 from .quoted import *  # noqa: F401,F403
 from .engines import *  # noqa: F401,F403
 from inception.train.cams import select_cam_images as _select_cam_images  # noqa: F401 (tests)

@@ -15,7 +15,7 @@ import numpy as np
 from inception.data._base import CLASSES
 from .figures import _figure
 from .records import Recipe, _cfg
-from .tables import _train_config
+from .headline import _train_config
 
 # --------------------------------------------------------------------------
 # The training cross-check
@@ -125,7 +125,7 @@ def plot_momentum_steps(record: Mapping[str, Any]):
     """Above, a run's learning rate at every step of its schedule; below, the
     ratio of Keras' to PyTorch's momentum step for a gradient that never
     changes (:func:`inception.train.schedules.momentum_step_sizes`), where the
-    rate is at least :data:`~inception.course.results.tables.LIVE_RATE` of its peak.
+    rate is at least :data:`~inception.course.results.engines.LIVE_RATE` of its peak.
     ``None`` for a record without ``steps_per_epoch``."""
     from inception.train.schedules import lr_curve, momentum_step_sizes
 

@@ -13,7 +13,8 @@ from inception.data._base import CLASSES
 
 from .records import (PathLike, Runs, SLIDES, _RUN_COLORS, _cfg, cams_of, find_images, read_cams, recipe_label, run_label,
                       size_summary)
-from .tables import class_table, misclassified, pct, per_class_recall, read_resolutions
+from .mistakes import class_table, misclassified, per_class_recall
+from .tables import pct, read_resolutions
 
 
 def plot_resolutions(runs: Runs):

@@ -27,14 +27,12 @@ from .records import (
     size_summary,
 )
 from .engines import LIVE_RATE, _sci, convention_sizes, loss_above
+from .headline import _and, framework_gap, recipe_sentence, results_sentence
+from .mistakes import top_confusions, weakest_classes, kinds_sentence, CLASS_WORDS
 from .tables import (
     EVAL_SIZES,
-    _and,
     aux_comparison,
-    framework_gap,
     pct,
-    recipe_sentence,
-    results_sentence,
     seed_sd,
     seed_spread,
     seeds_for_power,
@@ -42,10 +40,6 @@ from .tables import (
     difference_se,
     slides_explanation,
     sweep_reading,
-    top_confusions,
-    weakest_classes,
-    kinds_sentence,
-    CLASS_WORDS,
 )
 
 __all__ = ["quoted_numbers", "engine_numbers", "convention_numbers", "crosscheck_numbers", "flip_numbers"]

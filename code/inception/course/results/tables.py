@@ -1,20 +1,21 @@
-"""Tables from the run records: the headline (:func:`headline_rows`), runs
-per group, framework and seed, the recipes, resolutions, the slides'
-comparison, seeds, auxiliary heads, confusions and the weakest classes."""
+"""Tables from the run records: one row per run, the recipes, resolutions, the slides'
+comparison, seeds and auxiliary heads, as data and as ready text; the seed arithmetic
+(how many seeds a difference needs) and the validation sweep read in words. The headline
+is :mod:`~inception.course.results.headline`; the mistakes :mod:`~inception.course.results.mistakes`."""
 
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
 from inception.data._base import CLASSES
 
 from .records import (
-    PUBLISHED, Recipe, Run, Runs, SLIDES, _FRAMEWORK_NAMES, _cfg, _last_val, _read_json,
+    Run, Runs, SLIDES, _FRAMEWORK_NAMES, _cfg, _read_json,
     eval_size, final_train_accuracy, recipe_key, recipe_label, recipes, run_label, source_size,
     train_size,
 )
@@ -378,266 +379,6 @@ AUX_FORMATS = {"test top-1": lambda v: pct(v), "best val": lambda v: pct(v), "fi
 
 
 # --------------------------------------------------------------------------
-# Runs per recipe, framework and seed
-# --------------------------------------------------------------------------
-
-
-def headline_rows(runs: Runs) -> List[Dict[str, Any]]:
-    """The chapter's headline table: per group of :func:`recipes` (the current
-    engines first, with its recipe in words) and framework, each seed's test top-1 of the runs with
-    auxiliary heads and their mean; then the slides' two results and the
-    published ones (:data:`SLIDES`, :data:`PUBLISHED`) in the mean column.
-    Values are text, ready to show; a seed a framework did not run reads "-"."""
-    groups = recipes(runs)
-    seeds = sorted({s for g in groups for accs in framework_results(g).values() for s, _ in accs})
-    rows = []
-    for g in groups:
-        for k, (fw, accs) in enumerate(framework_results(g).items()):
-            by_seed = dict(accs)
-            row = {"runs": g.label if k == 0 else "", "recipe": g.description if k == 0 else "",
-                   "framework": _FRAMEWORK_NAMES.get(fw, fw)}
-            row.update({f"seed {s}": pct(by_seed[s]) if s in by_seed else "-" for s in seeds})
-            row["mean"] = pct(float(np.mean([a for _, a in accs])))
-            rows.append(row)
-    refs = [("the slides, from scratch", pct(SLIDES["scratch"]["test"], 2)),
-            ("the slides, ImageNet-pretrained", pct(SLIDES["pretrained"]["test"], 0)),
-            ("Castelluccio et al. (2015), from scratch", f"about {pct(PUBLISHED['scratch'], 0)}"),
-            ("Castelluccio et al. (2015), fine-tuned", pct(PUBLISHED["finetuned"], 1))]
-    for label, value in refs:
-        row = {"runs": label, "recipe": "", "framework": ""}
-        row.update({f"seed {s}": "" for s in seeds})
-        row["mean"] = value
-        rows.append(row)
-    return rows
-
-
-def train_config(record: Mapping[str, Any], **overrides: Any):
-    """The ``TrainConfig`` that repeats a run, from its record's configuration
-    (its known fields; ``overrides`` replace the session's own, such as
-    ``data_dir`` and ``out_dir``). Pass it to :func:`inception.train.train`."""
-    return _train_config({**_cfg(record), **overrides})
-
-
-def run_rows(runs: Runs) -> List[Dict[str, Any]]:
-    """One row per finished run, grouped by recipe (oldest first), then
-    framework and seed: the sizes (crops cut from, trained at, evaluated at),
-    the validation accuracy after the last epoch, the test top-1 and top-5 of
-    the run's one test evaluation, and the wall time."""
-    rows = []
-    for group in recipes(runs):
-        ordered = sorted(group.runs.items(), key=lambda kv: (
-            not _cfg(kv[1].record).get("aux_logits", True), kv[1].record.get("framework") != "torch",
-            _cfg(kv[1].record).get("seed", 0)))
-        for name, run in ordered:
-            r, cfg = run.record, _cfg(run.record)
-            rows.append({
-                "recipe": group.label,
-                "framework": _FRAMEWORK_NAMES.get(r.get("framework"), r.get("framework")),
-                "seed": cfg.get("seed"),
-                "aux heads": "yes" if cfg.get("aux_logits", True) else "no",
-                "crops from": source_size(r), "trained at": train_size(r), "evaluated at": eval_size(r),
-                "val (last epoch)": _last_val(r) if _last_val(r) >= 0 else None,
-                "test top-1": r.get("test_accuracy"), "test top-5": r.get("test_top5"),
-                "wall time (h)": (r.get("wall_time_seconds") or 0) / 3600,
-            })
-    return rows
-
-
-RUN_FORMATS = {"val (last epoch)": lambda v: pct(v), "test top-1": lambda v: pct(v),
-               "test top-5": lambda v: pct(v), "wall time (h)": ".1f"}
-
-
-def framework_results(group: Recipe, aux: bool = True) -> Dict[str, List[Tuple[int, float]]]:
-    """A recipe's test accuracies per framework: ``{"torch": [(seed, acc), ...]}``,
-    runs with (``aux=True``) or without the auxiliary heads, by seed."""
-    out: Dict[str, List[Tuple[int, float]]] = {}
-    for run in group.runs.values():
-        cfg = _cfg(run.record)
-        if bool(cfg.get("aux_logits", True)) != aux:
-            continue
-        out.setdefault(run.record.get("framework"), []).append((int(cfg.get("seed", 0)), run.record["test_accuracy"]))
-    return {fw: sorted(v) for fw, v in sorted(out.items(), key=lambda kv: kv[0] != "torch")}
-
-
-def _and(items: Sequence[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def results_sentence(group: Recipe) -> str:
-    """The test accuracies of a recipe's runs with auxiliary heads, per framework,
-    in words: ``"PyTorch 92.9% and 91.4% (seeds 0 and 1, mean 92.1%); Keras 86.7% (seed 0)"``."""
-    parts = []
-    for fw, accs in framework_results(group).items():
-        seeds = [str(s) for s, _ in accs]
-        text = f"{_FRAMEWORK_NAMES.get(fw, fw)} {_and([pct(a) for _, a in accs])} "
-        text += f"(seed{'s' if len(seeds) > 1 else ''} {_and(seeds)}"
-        text += f", mean {pct(np.mean([a for _, a in accs]))})" if len(accs) > 1 else ")"
-        parts.append(text)
-    return "; ".join(parts) if parts else "no run of it has finished yet"
-
-
-def framework_gap(group: Recipe) -> Optional[float]:
-    """PyTorch's mean test accuracy minus Keras' over the seeds both ran (``None``
-    without such a seed)."""
-    res = framework_results(group)
-    t, k = dict(res.get("torch", [])), dict(res.get("keras", []))
-    both = sorted(set(t) & set(k))
-    if not both:
-        return None
-    return float(np.mean([t[s] for s in both]) - np.mean([k[s] for s in both]))
-
-
-def _train_config(config: Mapping[str, Any]):
-    """A run configuration (a record's ``config``) as a ``TrainConfig``: its
-    known fields only, not validated (its data folder need not exist here)."""
-    from inception.train.config import TrainConfig
-
-    known = TrainConfig().to_dict()
-    return TrainConfig(**{k: v for k, v in config.items() if k in known})
-
-
-def recipe_sentence(record: Mapping[str, Any]) -> str:
-    """What a run's recipe trains and how, in words, from its configuration:
-    ``"the batch-norm variant from random weights, with both auxiliary heads, by SGD
-    with Nesterov momentum 0.9 under a one-cycle schedule that rises to a peak
-    rate of 0.1 and falls to almost zero, with weight decay 0.0005 and label
-    smoothing 0.1"``."""
-    c = _train_config(_cfg(record))
-    variant = {"bn": "batch-norm", "paper": "paper's"}.get(c.variant, repr(c.variant))
-    parts = [f"the {variant} variant " + ("from ImageNet weights" if c.pretrained else "from random weights")]
-    parts.append("with both auxiliary heads" if c.aux_logits else "without auxiliary heads")
-    opt = {"sgd": "SGD" + (f" with Nesterov momentum {c.momentum:g}" if c.nesterov else f" with momentum {c.momentum:g}"),
-           "rmsprop": "RMSProp", "adamw": "AdamW"}.get(c.optimizer, c.optimizer)
-    sched = {"onecycle": f"a one-cycle schedule that rises to a peak rate of {c.lr:g} and falls to almost zero",
-             "cosine": f"a cosine schedule from a rate of {c.lr:g}",
-             "constant": f"a constant rate of {c.lr:g}"}.get(c.schedule, f"a {c.schedule} schedule from {c.lr:g}")
-    parts.append(f"by {opt} under {sched}")
-    parts.append(f"with weight decay {c.weight_decay:g} and label smoothing {c.label_smoothing:g}")
-    return ", ".join(parts)
-
-
-def recipe_settings(groups: Sequence[Recipe]) -> List[Dict[str, Any]]:
-    """The settings of each group's recipe side by side (one column per group
-    label), read from its first run's configuration: where the training crops
-    are cut from, the training and evaluation sizes, epochs, batch, optimiser,
-    schedule, peak rate, weight decay, label smoothing."""
-    cfgs = [(g.label, _train_config(_cfg(g.record)).to_dict()) for g in groups]
-    rows = [
-        {"setting": "training crops cut from (px)", **{lab: source_size({"config": c}) for lab, c in cfgs}},
-        {"setting": "training size (px)", **{lab: train_size({"config": c}) for lab, c in cfgs}},
-        {"setting": "validation and test size (px)", **{lab: eval_size({"config": c}) for lab, c in cfgs}},
-    ]
-    for k in ("epochs", "batch_size", "optimizer", "schedule", "lr", "weight_decay", "label_smoothing"):
-        rows.append({"setting": k.replace("_", " ").replace("lr", "peak learning rate"),
-                     **{lab: c.get(k) for lab, c in cfgs}})
-    return rows
-
-
-def per_class_recall(record: Mapping[str, Any]) -> Dict[str, float]:
-    """Per-class accuracy (recall) on the test set: class -> fraction right."""
-    return {c: float(v["recall"]) for c, v in (record.get("per_class") or {}).items()}
-
-
-def top_confusions(record: Mapping[str, Any], k: int = 5) -> List[Dict[str, Any]]:
-    """The ``k`` largest off-diagonal entries of the confusion matrix (rows:
-    true class, columns: predicted)."""
-    cm = np.asarray(record.get("confusion_matrix") or [], dtype=int)
-    if cm.size == 0:
-        return []
-    classes = list((record.get("per_class") or {}).keys()) or list(CLASSES)
-    off = cm.copy()
-    np.fill_diagonal(off, 0)
-    order = sorted(((int(off[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if off[i, j] > 0),
-                   key=lambda t: (-t[0], t[1], t[2]))[:k]
-    return [{"true": classes[i], "predicted": classes[j], "images": n, "of": int(cm[i].sum())}
-            for n, i, j in order]
-
-
-#: How a UC Merced class is told apart: by an object in the scene, by the
-#: density and layout of buildings, or by a surface (a texture, a landform, a
-#: road or runway).
-CLASS_KINDS: Dict[str, str] = {
-    **{c: "object" for c in ("airplane", "baseballdiamond", "harbor", "intersection", "overpass", "parkinglot",
-                             "storagetanks", "tenniscourt")},
-    **{c: "density" for c in ("buildings", "denseresidential", "mediumresidential", "sparseresidential",
-                              "mobilehomepark")},
-    **{c: "surface" for c in ("agricultural", "beach", "chaparral", "forest", "freeway", "golfcourse", "river",
-                              "runway")},
-}
-
-
-#: Class names as words (``"storagetanks"`` -> ``"storage tanks"``).
-CLASS_WORDS: Dict[str, str] = {c: c for c in CLASSES}
-CLASS_WORDS.update({"baseballdiamond": "baseball diamond", "denseresidential": "dense residential",
-                    "golfcourse": "golf course", "mediumresidential": "medium residential",
-                    "mobilehomepark": "mobile home park", "parkinglot": "parking lot",
-                    "sparseresidential": "sparse residential", "storagetanks": "storage tanks",
-                    "tenniscourt": "tennis court"})
-
-
-def weakest_classes(record: Mapping[str, Any], k: int = 2) -> List[Dict[str, Any]]:
-    """The classes with the fewest right test predictions, from the confusion
-    matrix: the ``k`` weakest and every class tied with the ``k``-th, weakest
-    first. Each: class, right, of, its kind (:data:`CLASS_KINDS`) and the
-    class it is most often taken for."""
-    cm = np.asarray(record.get("confusion_matrix") or [], dtype=int)
-    if cm.size == 0:
-        return []
-    classes = list((record.get("per_class") or {}).keys()) or list(CLASSES)
-    recall = [cm[i, i] / max(cm[i].sum(), 1) for i in range(len(cm))]
-    order = sorted(range(len(cm)), key=lambda i: (recall[i], i))
-    cut = recall[order[min(k, len(order)) - 1]]
-    out = []
-    for i in (i for i in order if recall[i] <= cut):
-        off = cm[i].copy()
-        off[i] = -1
-        j = int(np.argmax(off))
-        out.append({"class": classes[i], "right": int(cm[i, i]), "of": int(cm[i].sum()),
-                    "kind": CLASS_KINDS.get(classes[i], "other"),
-                    "taken for": classes[j] if off[j] > 0 else None})
-    return out
-
-
-def kinds_sentence(classes: Sequence[str]) -> str:
-    """What tells the given classes apart, by :data:`CLASS_KINDS`, in words:
-    ``"storage tanks and tennis court are told apart by an object, medium
-    residential by how densely it is built"``."""
-    how = {"object": "an object", "density": "how densely it is built", "surface": "a surface or landform",
-           "other": "something else"}
-    by_kind: Dict[str, List[str]] = {}
-    for c in classes:
-        by_kind.setdefault(CLASS_KINDS.get(c, "other"), []).append(CLASS_WORDS.get(c, c))
-    if len(by_kind) == 1:
-        (kind, names), = by_kind.items()
-        return (f"{'all' if len(names) > 2 else 'both' if len(names) == 2 else 'it'} "
-                f"{'are' if len(names) > 1 else 'is'} told apart by {how[kind]}")
-    parts = []
-    for k, (kind, names) in enumerate(sorted(by_kind.items(), key=lambda kv: -len(kv[1]))):
-        verb = ("are" if len(names) > 1 else "is") + " told apart" if k == 0 else ""
-        parts.append(f"{_and(names)} {verb + ' ' if verb else ''}by {how[kind]}")
-    return ", ".join(parts)
-
-
-def misclassified(predictions: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    """Every wrong test prediction: stem, true and predicted class, the
-    predicted class's probability and the true class's rank in the top 5
-    (``None`` if outside it); most confident mistakes first."""
-    classes = predictions["classes"]
-    out = []
-    for i, (stem, t, p, ok) in enumerate(zip(predictions["stems"], predictions["true"], predictions["pred"],
-                                             predictions["correct"])):
-        if ok:
-            continue
-        top5 = list(predictions["top5"][i])
-        out.append({"stem": stem, "true": classes[t], "predicted": classes[p],
-                    "probability": float(predictions["top5_prob"][i][0]),
-                    "true rank": (top5.index(t) + 1) if t in top5 else None})
-    out.sort(key=lambda r: (-r["probability"], r["stem"]))
-    return out
-
-
-# --------------------------------------------------------------------------
 # Ready tables for the chapter (text cells, nothing left to format)
 # --------------------------------------------------------------------------
 
@@ -668,25 +409,6 @@ def slides_table(runs: Runs) -> List[Dict[str, str]]:
              "gap": "n/a" if r["gap"] is None else f"{100 * r['gap']:+.1f} points"} for r in slides_rows(runs)]
 
 
-def mistakes_table(predictions: Optional[Mapping[str, Any]], k: int = 10) -> List[Dict[str, str]]:
-    """The ``k`` most confident mistakes (:func:`misclassified`) as text: image,
-    true and predicted class, the probability given to the prediction and the
-    true class's rank among the five best guesses ("not in top 5" outside them)."""
-    if not predictions:
-        return []
-    return [{"image": w["stem"].split("/")[-1], "true": w["true"], "predicted": w["predicted"],
-             "probability": f"{w['probability']:.0%}",
-             "true class's rank": str(w["true rank"]) if w["true rank"] else "not in top 5"}
-            for w in misclassified(predictions)[:k]]
-
-
-def class_table() -> List[Dict[str, str]]:
-    """The 21 classes by what tells them apart (:data:`CLASS_KINDS`): one row per
-    kind, its classes in words."""
-    how = {"object": "an object", "density": "how densely it is built", "surface": "a surface or landform"}
-    return [{"told apart by": how[kind],
-             "classes": ", ".join(CLASS_WORDS[c] for c in CLASSES if CLASS_KINDS.get(c) == kind)}
-            for kind in ("object", "density", "surface")]
 
 
 def recipe_table(config: Mapping[str, Any]) -> List[Dict[str, str]]:

@@ -246,3 +246,17 @@ def test_bench_models_quick_writes_a_record_marked_unreliable(tmp_path):
     m = rec["sizes"]["64"]
     assert m["train_spread"]["ours_default"]["n"] == 1 and m["ratios"]["ours_default_over_torchvision_best"] > 0
     assert "synthetic" in rec["data"]
+
+
+def test_zoo_counts_each_network_at_the_size_of_its_published_accuracy():
+    assert bt.zoo_input_size("inception_v3") == 299 and bt.zoo_input_size("resnet18") == 224
+    assert bt.zoo_input_size("googlenet_paper") == 224  # no published weights: the paper's 224
+    c = bt.zoo_counts(None, keys=["inception_v3", "resnet18"])
+    v3 = c["inception_v3"]
+    # torchvision's table: 5.71 GFLOPS (multiply-adds) at 299 px; its 27.2 M parameters
+    # include the auxiliary head, which the count leaves out
+    assert v3["input_size"] == 299
+    assert v3["macs"] / 1e9 == pytest.approx(v3["published"]["torchvision_gmacs"], abs=0.001)
+    assert v3["params"] == 23834568
+    assert c["resnet18"]["input_size"] == 224
+    assert bt.zoo_counts(224, keys=["inception_v3"])["inception_v3"]["input_size"] == 224

@@ -104,3 +104,74 @@ def test_text_excerpt():
     assert ex.splitlines()[:3] == ["0", "1", "2"] and ex.splitlines()[-2:] == ["98", "99"]
     assert "95 lines" in ex
     assert implementation.text_excerpt("a\nb", 3, 2) == "a\nb"
+
+
+def test_adaptive_and_fixed_pool_windows_on_the_14x14_grid():
+    # the auxiliary head at 224 px: 14x14 -> 4x4
+    assert implementation.adaptive_pool_windows(14, 4) == [(0, 4), (3, 7), (7, 11), (10, 14)]
+    assert implementation.fixed_pool_windows(14, 5, 3) == [(0, 5), (3, 8), (6, 11), (9, 14)]
+    # divisible sizes: the adaptive windows tile the grid
+    assert implementation.adaptive_pool_windows(8, 4) == [(0, 2), (2, 4), (4, 6), (6, 8)]
+
+
+def test_adaptive_pool_windows_match_pytorch():
+    import torch
+
+    x = torch.arange(14.0).reshape(1, 1, 1, 14)
+    y = torch.nn.functional.adaptive_avg_pool2d(x, (1, 4)).flatten().tolist()
+    expect = [sum(range(a, b)) / (b - a) for a, b in implementation.adaptive_pool_windows(14, 4)]
+    assert y == pytest.approx(expect)
+
+
+def test_chance_sentence_uses_the_binomial_tail():
+    s = implementation.chance_sentence(14, 105, 21)
+    assert s == "14/105 correct would happen by guessing less than 1 time in 100 (binomial test)"
+    s = implementation.chance_sentence(5, 105, 21)  # the expected count by guessing
+    assert s.startswith("5/105 correct would happen by guessing about 1 time in ")
+    assert s.endswith("not clearly better than guessing")
+
+
+def test_training_sentence_follows_the_numbers():
+    rising = {"PyTorch": [{"loss": 4.7, "val_loss": 3.1}, {"loss": 2.8, "val_loss": 3.3}],
+              "Keras": [{"loss": 5.4, "val_loss": 3.3}, {"loss": 2.5, "val_loss": 4.4}]}
+    s = implementation.training_sentence(rising, 21)
+    assert s.startswith("The training loss fell in both frameworks.")
+    assert "from 3.10 to 3.30 in PyTorch and from 3.30 to 4.40 in Keras" in s
+    assert "ln 21 = 3.04" in s
+    assert s.endswith("In both frameworks it rose, so nothing general is learnt yet.")
+    mixed = {"PyTorch": [{"loss": 4.1, "val_loss": 3.07}, {"loss": 1.1, "val_loss": 3.32}],
+             "Keras": [{"loss": 4.6, "val_loss": 3.14}, {"loss": 0.6, "val_loss": 1.04}]}
+    assert implementation.training_sentence(mixed, 21).endswith(
+        "In PyTorch it rose, so nothing general is learnt yet; "
+        "in Keras it fell below guessing: the network starts to generalise.")
+    acc = {"PyTorch": [{"loss": 4.1, "val_loss": 3.07, "val_accuracy": 0.048},
+                       {"loss": 1.1, "val_loss": 3.32, "val_accuracy": 0.21}]}
+    assert implementation.training_sentence(acc, 21, num_val=105).endswith(
+        "In PyTorch it rose although the accuracy is above chance: more images are right, "
+        "but the true class lost probability on others.")
+    acc["PyTorch"][-1]["val_accuracy"] = 0.057  # 6/105: what guessing gives
+    assert implementation.training_sentence(acc, 21, num_val=105).endswith(
+        "In PyTorch it rose, so nothing general is learnt yet.")
+    above = {"PyTorch": [{"loss": 4.7, "val_loss": 3.2}, {"loss": 2.8, "val_loss": 3.1}]}
+    s = implementation.training_sentence(above, 21)
+    assert s.startswith("The training loss fell.")
+    assert s.endswith("In PyTorch it ended above guessing, so nothing general is learnt yet.")
+
+
+def test_crosscheck_sentence():
+    s = implementation.crosscheck_sentence({"Keras": 3e-6, "PyTorch": 0.0}, 5.0)
+    assert s == "The differences are float32 rounding in Keras (at most 3.0e-06) and zero in PyTorch."
+    assert "more than rounding" in implementation.crosscheck_sentence({"Keras": 1.0}, 5.0)
+    assert implementation.crosscheck_sentence({"Keras": 0.0, "PyTorch": 0.0}, 5.0) == (
+        "The differences are zero in both Keras and PyTorch: the models compute the same function.")
+
+
+def test_config_in_words():
+    assert implementation.config_in_words(implementation.SummaryConfig()) == (
+        "the paper's network with both auxiliary heads")
+    cfg = implementation.SummaryConfig(conv_bias=False, aux_units=256, head="flatten", head_grid=2,
+                                       batch_norm=("conv1", "conv3"), aux_grid=8)
+    assert implementation.config_in_words(cfg) == (
+        "no biases; batch norm after conv1 and conv3; auxiliary heads flatten an 8x8 grid; "
+        "auxiliary hidden layers of 256 units; "
+        "main head flattens a 2x2 map")

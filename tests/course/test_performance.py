@@ -189,10 +189,11 @@ def test_record_facts_describe_each_record():
     old = {**_record(), "load_average_before": [6.59], "load_average_after": [3.5], "cpu_count": 2, "rounds": 3}
     rows = {r[""]: r for r in performance.record_facts({"new": ok, "old": old, "absent": None})}
     assert set(rows["machine"]) == {"", "new", "old"}
-    assert rows["vector and bf16 flags"]["new"] == "avx2, avx512_bf16" and rows["vector and bf16 flags"]["old"] == ""
-    assert rows["load during and after, at most"]["new"] == "1.30" and rows["load before"]["old"] == "6.59"
-    assert rows["a measurement?"]["new"] == "yes" and rows["a measurement?"]["old"].startswith("no: ")
-    assert rows["minutes"]["new"] == "10.0" and rows["rounds x steps per round"]["old"] == "3 x 1"
+    assert rows["native bf16"]["new"] == "yes" and rows["native bf16"]["old"] == ""
+    assert rows["load during and after, at most"]["new"] == "1.30"
+    assert rows["load before (one-minute average)"]["old"] == "6.59"
+    assert rows["timings shown?"]["new"] == "yes" and rows["timings shown?"]["old"].startswith("no: ")
+    assert rows["rounds"]["old"] == 3 and rows["rounds"]["new"] == 5
 
 
 def test_sentences_for_the_page():
@@ -205,7 +206,8 @@ def test_sentences_for_the_page():
     assert "0.21 before" in performance.status_sentence(rec, "speeds") and "at most 1.30" in performance.status_sentence(rec, "x")
     old = {**_record(), "load_average_before": [6.59], "cpu_count": 2}
     s = performance.status_sentence(old, "speeds")
-    assert s.startswith("No quiet measurement of speeds") and "6.6 on 2 cores" in s
+    assert s == "The benchmark ran on a busy machine (load 6.6 on 2 cores); its speeds are not shown."
+    assert performance.status_sentence(None) == "No benchmark has been run yet, so no timings are shown."
     rows = [{"engine": "PyTorch", "benchmark images/s": 36.0, "runs images/s": 30.0, "runs": 3, "ratio": 1.2,
              "agree": True, "same CPU": True, "runs CPU": "x", "runs precision": "fp32",
              "benchmark precision": "fp32"},
@@ -215,3 +217,102 @@ def test_sentences_for_the_page():
     s = performance.run_agreement_sentence(rows)
     assert s.startswith("The PyTorch engine's 36.0") and "(within 25%)" in s and "another CPU (Intel)" in s
     assert performance.run_agreement_sentence([]).startswith("No training run")
+
+
+def _reliable_models():
+    return {**_record(), "reliable": True, "rounds": 5, "cpu_count": 2,
+            "load": {"before": 0.2, "during": [1.1], "after": 1.0}}
+
+
+def test_intro_and_rounds_follow_the_records():
+    assert performance.intro_sentence(None).endswith("by counted cost")
+    assert performance.intro_sentence({"networks": {}, "reliable": False}).endswith("by counted cost")
+    assert performance.intro_sentence({"networks": {}, "reliable": True}).endswith("counted and timed")
+    assert performance.rounds_clause({"rounds": 3}) == "3 rounds give 3 rates"
+    assert performance.rounds_clause(None) == "5 rounds give 5 rates"
+    assert performance.rounds_clause({"rounds": 1}) == "1 round gives 1 rate"
+    assert performance.load_clause({"load_average_before": [6.59], "load_average_after": [3.5],
+                                    "cpu_count": 2}) == "load 6.6 on 2 cores"
+
+
+def test_speed_displays_one_sentence_when_busy_and_figures_when_quiet():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    busy = {**_record(), "load_average_before": [6.59], "cpu_count": 2}
+    assert performance.speed_displays(busy) == []
+    assert performance.flop_displays(busy) == []
+    quiet = _reliable_models()
+    shown = performance.speed_displays(quiet)
+    assert len(shown) == 3 and not isinstance(shown[0], str)
+    assert "30.0" in str(shown[1]) and "28.0 to 31.0" in str(shown[1])
+    assert len(performance.flop_displays(quiet)) == 2
+    assert performance.status_sentence(quiet).startswith("The timings below were measured on cpu x")
+
+
+def test_zoo_table_and_costs_add_timings_only_for_a_quiet_record():
+    rows = performance.zoo_rows(_zoo())
+    assert "train images/s" not in str(performance.zoo_table(rows))
+    assert list(performance.pareto_costs(rows)) == ["GMACs"]
+    timed = performance.zoo_rows({k: {**n, "train_images_per_second": 10.0,
+                                      "infer_images_per_second": 40.0} for k, n in _zoo().items()})
+    assert "train images/s" in str(performance.zoo_table(timed, timed=True))
+    assert list(performance.pareto_costs(timed, timed=True)) == ["GMACs", "train ms/image"]
+    assert timed[0]["train ms/image"] == pytest.approx(100.0)
+
+
+def test_later_networks_sentence_follows_the_table():
+    rows = [{"key": "googlenet_bn", "network": "GoogLeNet", "GMACs": 1.50, "top-1 (%)": 69.78},
+            {"key": "resnet18", "network": "ResNet-18", "GMACs": 1.81, "top-1 (%)": 69.76},
+            {"key": "mobilenet_v2", "network": "MobileNetV2", "GMACs": 0.30, "top-1 (%)": 71.88},
+            {"key": "resnet50", "network": "ResNet-50", "GMACs": 4.09, "top-1 (%)": 76.13}]
+    s = performance.later_networks_sentence(rows)
+    assert s == ("ResNet-18 only matches it (69.8%) at higher cost (1.81 billion); "
+                 "ResNet-50 beats it (76.1%) at higher cost (4.09 billion); "
+                 "MobileNetV2 beats it (71.9%) at lower cost (0.30 billion).")
+
+
+def test_time_to_accuracy_rows_keep_epochs_only():
+    runs = {"a": {"framework": "torch", "config": {"image_size": 128, "seed": 0},
+                  "device": {"precision": "fp32", "name": "cpu"},
+                  "epochs": [{"epoch": 1, "val_accuracy": 0.5, "seconds": 60},
+                             {"epoch": 2, "val_accuracy": 0.91, "seconds": 60}]}}
+    (row,) = performance.tta_rows(runs)
+    assert row["epochs to 90%"] == 2 and row["epochs to 95%"] is None
+    assert not any("minutes" in k or "images/s" in k for k in row)
+    assert performance.validation_step(210) == pytest.approx(100 / 210)
+
+
+def test_bf16_sentence_names_both_cpus_and_measures_only_quietly():
+    runs = {"a": {"device": {"name": "Intel Xeon", "precision": "fp32"}}}
+    busy = {"device": "AMD EPYC", "bf16_native": False, "matmul_gflops": {"fp32": 16.0, "bf16": 0.4}}
+    s = performance.bf16_sentence(busy, runs)
+    assert s == ("The benchmark's CPU, AMD EPYC, has no native bf16. The training runs of chapter 7 "
+                 "ran on another CPU, Intel Xeon, in fp32.")
+    quiet = {**busy, "device": "Intel Xeon", "bf16_native": True, "reliable": True}
+    s = performance.bf16_sentence(quiet, runs)
+    assert "computes bf16 natively" in s and "0 GFLOP/s against 16" in s and "on the same CPU" in s
+
+
+def test_merge_zoo_keeps_counted_cost_and_adds_quiet_timings_only():
+    counts = {"inception_v3": {"name": "Inception-v3", "macs": 5.71e9, "params": 23.8e6,
+                               "input_size": 299, "published": {"top1": 77.3}}}
+    rec = {"reliable": True, "networks": {"inception_v3": {
+        "macs": 2.84e9, "train_images_per_second": 2.0, "infer_images_per_second": 6.0}}}
+    nets = performance.merge_zoo(counts, rec)
+    (row,) = performance.zoo_rows(nets)
+    assert row["GMACs"] == pytest.approx(5.71) and row["input (px)"] == 299
+    assert row["train GMAC/s"] == pytest.approx(3 * 2.84 * 2.0)  # the cost of what was timed
+    assert "train images/s" not in performance.zoo_rows(
+        performance.merge_zoo(counts, {**rec, "reliable": False}))[0]
+    assert counts["inception_v3"].get("timed_macs") is None  # not modified in place
+
+
+def test_census_plot_has_integer_step_ticks():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = [{"step": s, "grad_min": 1e-6, "momentum_min": 1e-7, "prob_min": 1e-3} for s in (1, 2, 3)]
+    fig = performance.plot_subnormal_census(rows)
+    ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)

@@ -37,7 +37,7 @@ import time
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 __all__ = ["QUIET_LOAD_PER_CORE", "load1", "wait_for_quiet", "LoadSampler", "judge_load", "Timed",
-           "time_interleaved", "spread", "count_macs", "ZOO", "zoo_names", "zoo_counts", "zoo_trains_with_aux", "build_zoo_model",
+           "time_interleaved", "spread", "count_macs", "ZOO", "zoo_names", "zoo_input_size", "zoo_counts", "zoo_trains_with_aux", "build_zoo_model",
            "published_top1", "zoo_train_step", "zoo_infer_step", "count_subnormal", "subnormal_census"]
 
 #: A machine is quiet when its one-minute load average is below this many per core
@@ -259,13 +259,24 @@ def zoo_trains_with_aux(key: str, input_size: int = 224) -> bool:
     return key == "inception_v3" and input_size >= 299
 
 
-def zoo_counts(input_size: int = 224, keys: Optional[Iterable[str]] = None) -> Dict[str, Dict]:
+def zoo_input_size(key: str, default: int = 224) -> int:
+    """The input size at which a network's published accuracy was measured
+    (its torchvision weights' crop: 299 for Inception-v3), ``default`` for a
+    network without published weights."""
+    pub = published_top1(key)
+    return int((pub or {}).get("crop") or default)
+
+
+def zoo_counts(input_size: Optional[int] = 224, keys: Optional[Iterable[str]] = None) -> Dict[str, Dict]:
     """Counted cost (:func:`count_macs`, auxiliary heads off) and published accuracy of the
-    networks of :data:`ZOO`: ``{key: {"name", "source", "macs", ..., "published"}}``. Nothing is timed."""
+    networks of :data:`ZOO`: ``{key: {"name", "source", "input_size", "macs", ..., "published"}}``.
+    ``input_size=None`` counts each network at the size its accuracy was measured at
+    (:func:`zoo_input_size`), so that cost and accuracy belong together. Nothing is timed."""
     out = {}
     for key in keys or ZOO:
-        out[key] = {"name": ZOO[key][0], "source": ZOO[key][1],
-                    **count_macs(build_zoo_model(key, aux_logits=False, input_size=input_size), input_size),
+        size = zoo_input_size(key) if input_size is None else input_size
+        out[key] = {"name": ZOO[key][0], "source": ZOO[key][1], "input_size": size,
+                    **count_macs(build_zoo_model(key, aux_logits=False, input_size=size), size),
                     "published": published_top1(key)}
     return out
 

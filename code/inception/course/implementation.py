@@ -21,7 +21,9 @@ from inception.counting import totals
 from inception.spec import Conv, InceptionBlock, NetworkSpec, googlenet_spec
 
 __all__ = ["SLIDES_SUMMARY", "SummaryConfig", "summary_params", "search_summary_configs",
-           "slides_reconciliation", "tiny_training_run", "text_excerpt"]
+           "slides_reconciliation", "tiny_training_run", "text_excerpt", "config_in_words",
+           "adaptive_pool_windows", "fixed_pool_windows", "chance_sentence", "training_sentence",
+           "crosscheck_sentence"]
 
 Row = Dict[str, object]
 
@@ -86,6 +88,133 @@ class SummaryConfig:
             if v != getattr(base, f):
                 parts.append(f"{f}={v!r}")
         return ", ".join(parts) or "ours (paper variant, both aux heads)"
+
+
+def config_in_words(config: SummaryConfig) -> str:
+    """How ``config`` departs from the paper's GoogLeNet with both auxiliary
+    heads, in words a reader can follow ("no biases; heads of 256 units")."""
+    base = SummaryConfig()
+    parts = []
+    if config.branch3_kernel != base.branch3_kernel:
+        parts.append(f"{config.branch3_kernel}x{config.branch3_kernel} in the \"5x5\" branch")
+    if not config.conv_bias:
+        parts.append("no biases")
+    if not config.stem_conv2:
+        parts.append("no 1x1 conv2 in the stem")
+    if config.batch_norm:
+        where = ("every convolution" if "all" in config.batch_norm else
+                 "the auxiliary heads' 1x1 convolutions"
+                 if set(config.batch_norm) == {"aux1.conv", "aux2.conv"}
+                 else " and ".join(config.batch_norm))
+        parts.append(f"batch norm after {where}"
+                     + (", without their biases" if config.bn_replaces_bias else ""))
+    if tuple(config.aux) != base.aux:
+        parts.append({0: "no auxiliary heads", 1: f"only the {config.aux[0]} head"}
+                     .get(len(config.aux), ""))
+    if config.aux:
+        if config.aux_grid != base.aux_grid:
+            g = config.aux_grid
+            parts.append(f"auxiliary heads flatten {'an' if g == 8 else 'a'} {g}x{g} grid")
+        if config.aux_conv != base.aux_conv:
+            parts.append("auxiliary heads without their 1x1 convolution")
+        if config.aux_units != base.aux_units:
+            parts.append(f"auxiliary hidden layers of {config.aux_units} units")
+        if config.aux_shared_dense:
+            parts.append("both auxiliary heads share their dense layers")
+    if config.head == "flatten":
+        g = config.head_grid
+        parts.append(f"main head flattens {'an' if g == 8 else 'a'} {g}x{g} map")
+    elif config.head == "gap+fc":
+        parts.append(f"main head with a hidden layer of {config.head_hidden} units")
+    text = "; ".join(p for p in parts if p)
+    return text or "the paper's network with both auxiliary heads"
+
+
+def adaptive_pool_windows(n_in: int, n_out: int) -> List[Tuple[int, int]]:
+    """The windows ``[start, end)`` along one axis of PyTorch's adaptive
+    average pooling from ``n_in`` to ``n_out`` positions: window ``i`` runs
+    from ``floor(i * n_in / n_out)`` to ``ceil((i + 1) * n_in / n_out)``."""
+    return [((i * n_in) // n_out, -(-((i + 1) * n_in) // n_out)) for i in range(n_out)]
+
+
+def fixed_pool_windows(n_in: int, kernel: int, stride: int) -> List[Tuple[int, int]]:
+    """The windows ``[start, end)`` of a pool with a fixed ``kernel`` and
+    ``stride`` and no padding along one axis of ``n_in`` positions."""
+    return [(s, s + kernel) for s in range(0, n_in - kernel + 1, stride)]
+
+
+def chance_sentence(correct: int, n: int, num_classes: int, level: float = 0.01) -> str:
+    """Whether ``correct`` of ``n`` right could come from guessing among
+    ``num_classes`` classes (one-sided binomial test), in one clause."""
+    from inception.train.metrics import chance_p_value
+
+    p = chance_p_value(correct, n, num_classes)
+    if p < level:
+        return (f"{correct}/{n} correct would happen by guessing less than 1 time in "
+                f"{round(1 / level)} (binomial test)")
+    odds = max(1, round(1 / p)) if p > 0 else None
+    return (f"{correct}/{n} correct would happen by guessing about 1 time in {odds} "
+            "(binomial test), so it is not clearly better than guessing")
+
+
+def training_sentence(histories: Dict[str, Sequence[Dict[str, float]]], num_classes: int,
+                      num_val: Optional[int] = None) -> str:
+    """What a short run shows, from each framework's history (one dict per
+    epoch with ``loss`` and ``val_loss``, the main head's validation loss):
+    whether the training loss fell, how the validation loss moved, and how
+    it compares with guessing uniformly (``ln num_classes``). With ``num_val``
+    (validation images), a rising loss beside an accuracy that guessing would
+    reach less than 1 time in 100 is told apart from one that learns nothing."""
+    from inception.train.metrics import chance_p_value
+
+    import math
+
+    uniform = math.log(num_classes)
+    names = list(histories)
+    fell = all(h[-1]["loss"] < h[0]["loss"] for h in histories.values())
+    val = " and ".join(f"from {h[0]['val_loss']:.2f} to {h[-1]['val_loss']:.2f} in {n}"
+                       for n, h in histories.items())
+    text = ("The training loss " + ("fell in both frameworks" if fell and len(names) > 1 else
+                                    "fell" if fell else "did not fall throughout")
+            + f". The main classifier's validation loss went {val}; guessing uniformly among "
+            f"{num_classes} classes scores ln {num_classes} = {uniform:.2f}.")
+    verdicts = {}
+    for n, h in histories.items():
+        above_chance = num_val is not None and "val_accuracy" in h[-1] and chance_p_value(
+            round(h[-1]["val_accuracy"] * num_val), num_val, num_classes) < 0.01
+        if h[-1]["val_loss"] > h[0]["val_loss"] and above_chance:
+            verdicts[n] = ("it rose although the accuracy is above chance: more images are "
+                           "right, but the true class lost probability on others")
+        elif h[-1]["val_loss"] > h[0]["val_loss"]:
+            verdicts[n] = "it rose, so nothing general is learnt yet"
+        elif h[-1]["val_loss"] > uniform:
+            verdicts[n] = "it ended above guessing, so nothing general is learnt yet"
+        else:
+            verdicts[n] = "it fell below guessing: the network starts to generalise"
+    if len(names) > 1 and len(set(verdicts.values())) == 1:
+        clause = f"in both frameworks {verdicts[names[0]]}"
+    else:
+        clause = "; ".join(f"in {n} {v}" for n, v in verdicts.items())
+    text += " " + clause[0].upper() + clause[1:] + "."
+    return text
+
+
+def crosscheck_sentence(diffs: Dict[str, float], scale: float) -> str:
+    """The outputs' largest differences after copying weights, in words:
+    ``{"PyTorch": 0.0, "Keras": 3e-6}`` -> zero in one, float32 rounding in the other."""
+    if all(d == 0 for d in diffs.values()):
+        both = "both " if len(diffs) == 2 else ""
+        return (f"The differences are zero in {both}{' and '.join(diffs)}: "
+                "the models compute the same function.")
+    parts = []
+    for name, d in diffs.items():
+        if d == 0:
+            parts.append(f"zero in {name}")
+        elif d < 1e-4 * scale:
+            parts.append(f"float32 rounding in {name} (at most {d:.1e})")
+        else:
+            parts.append(f"{d:.1e} in {name}, more than rounding")
+    return "The differences are " + " and ".join(parts) + "."
 
 
 def _conv_bn(cin: int, cout: int, k: int, name: str, cfg: SummaryConfig) -> Tuple[int, int]:

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 __all__ = ["BENCHMARK_DIR", "CONFIGURATIONS", "load_benchmarks", "is_reliable", "unreliable_reason",
            "sizes", "speed_rows", "ratio_rows", "flop_rows", "profile_rows", "pipeline_rows", "plot_throughput",
            "plot_step_time", "time_to_accuracy", "run_rate_rows", "zoo_rows", "pareto_front", "plot_pareto",
            "zoo_findings", "load_summary", "status_sentence", "engine_sentence", "run_agreement_sentence",
-           "plot_subnormal_census", "record_facts"]
+           "plot_subnormal_census", "record_facts", "load_clause", "intro_sentence", "zoo_table",
+           "pareto_costs", "merge_zoo", "speed_displays", "flop_displays", "rounds_clause",
+           "later_networks_sentence", "tta_rows", "bf16_sentence", "validation_step"]
 
 def benchmark_dir() -> Path:
     """The committed benchmark records: ``data/benchmarks`` of the checkout, or
@@ -295,15 +297,33 @@ def zoo_rows(networks: Mapping[str, Mapping]) -> List[dict]:
     rows = []
     for key, n in networks.items():
         pub = n.get("published") or {}
-        row = {"key": key, "network": n["name"], "params (M)": n["params"] / 1e6, "GMACs": n["macs"] / 1e9,
+        row = {"key": key, "network": n["name"], "input (px)": n.get("input_size"),
+               "params (M)": n["params"] / 1e6, "GMACs": n["macs"] / 1e9,
                "depthwise share": n.get("depthwise", 0) / n["macs"] if n["macs"] else 0.0,
                "activations (M)": n.get("activations", 0) / 1e6, "top-1 (%)": pub.get("top1")}
         if "train_images_per_second" in n:
             tr, inf = n["train_images_per_second"], n["infer_images_per_second"]
+            timed = n.get("timed_macs", n["macs"]) / 1e9  # the cost of what was timed
             row.update({"train images/s": tr, "infer images/s": inf,
-                        "train GMAC/s": 3 * n["macs"] / 1e9 * tr, "infer GMAC/s": n["macs"] / 1e9 * inf})
+                        "train GMAC/s": 3 * timed * tr, "infer GMAC/s": timed * inf})
         rows.append(row)
     return rows
+
+
+def merge_zoo(counts: Mapping[str, Mapping], record: Optional[Mapping]) -> Dict[str, dict]:
+    """The networks of the comparison: counted cost at each network's own input size
+    (``counts``, :func:`inception.course.benchtools.zoo_counts`), with the timings of a
+    quiet zoo ``record`` added where it has them. The multiply-adds of what was timed are
+    kept apart (``timed_macs``), so achieved rates stay right when the sizes differ."""
+    nets = {k: dict(v) for k, v in counts.items()}
+    if not is_reliable(record):
+        return nets
+    for k, n in (record.get("networks") or {}).items():
+        if k in nets and "train_images_per_second" in n:
+            nets[k].update(train_images_per_second=n["train_images_per_second"],
+                           infer_images_per_second=n["infer_images_per_second"],
+                           timed_macs=n["macs"])
+    return nets
 
 
 def pareto_front(points: List[tuple]) -> List[int]:
@@ -396,19 +416,176 @@ def load_summary(record: Mapping) -> Dict[str, Optional[float]]:
     return {"before": before, "peak": max(during) if during else None, "after": after}
 
 
-def status_sentence(record: Optional[Mapping], what: str) -> str:
-    """One sentence: where and how quietly ``what`` was measured, or that no quiet measurement exists yet."""
+def load_clause(record: Mapping) -> str:
+    """``"load 6.6 on 2 cores"``: the one-minute load average before the run
+    (or the highest one during and after it, if higher), on the record's cores."""
+    ld = load_summary(record)
+    loads = [x for x in (ld["before"], ld["peak"]) if x is not None]
+    if not loads:
+        return ""
+    cores = record.get("cpu_count")
+    return f"load {max(loads):.1f}" + (f" on {cores} cores" if cores else "")
+
+
+def status_sentence(record: Optional[Mapping], what: str = "timings") -> str:
+    """One sentence: where and how quietly the benchmark ran, or that its
+    ``what`` are not shown because the machine was busy (or nothing ran)."""
     if not record:
-        return f"No measurement of {what} has been recorded yet."
+        return f"No benchmark has been run yet, so no {what} are shown."
     if not is_reliable(record):
-        return (f"No quiet measurement of {what} is available yet: the last record, taken on "
-                f"{record.get('device', 'an unnamed machine')}, is not one ({unreliable_reason(record)}), "
-                "so this page shows none of its numbers.")
+        load = load_clause(record)
+        return (f"The benchmark ran on a busy machine{f' ({load})' if load else ''}; "
+                f"its {what} are not shown.")
     ld = load_summary(record)
     threads = record.get("threads", 1)
     return (f"The {what} below were measured on {record['device']}, {threads} thread{'s' if threads != 1 else ''} "
             f"per framework, with the one-minute load average at {ld['before']:.2f} before the run and at most "
             f"{ld['peak']:.2f} during and after it (the benchmark's own threads included).")
+
+
+def intro_sentence(zoo: Optional[Mapping]) -> str:
+    """The appendix's plan, following what the records hold: the networks are
+    timed only where a quiet record of them exists."""
+    how = "counted and timed" if is_reliable(zoo) else "by counted cost"
+    return f"This appendix compares GoogLeNet with seven other networks, {how}"
+
+
+def rounds_clause(record: Optional[Mapping], default: int = 5) -> str:
+    """``"5 rounds give 5 rates"``, from the record's ``rounds`` (or the benchmark's default)."""
+    n = int((record or {}).get("rounds") or default)
+    return f"{n} round{'s' if n != 1 else ''} give{'' if n != 1 else 's'} {n} rate{'s' if n != 1 else ''}"
+
+
+def _digits(d: int):
+    return lambda x: "" if x is None else f"{x:.{d}f}"
+
+
+def zoo_table(rows: List[dict], timed: bool = False):
+    """The networks' table for the page (:func:`zoo_rows`), with the measured
+    columns only when ``timed`` (a quiet record)."""
+    from inception.course.book import fmt_pct, table
+
+    cols = ["network", "input (px)", "params (M)", "GMACs", "depthwise share",
+            "activations (M)", "top-1 (%)"]
+    if timed:
+        cols += ["train images/s", "infer images/s", "train GMAC/s"]
+    return table([{k: r.get(k) for k in cols} for r in rows],
+                 formats={"params (M)": _digits(1), "GMACs": _digits(2), "depthwise share": fmt_pct,
+                          "activations (M)": _digits(1), "top-1 (%)": _digits(1),
+                          "train images/s": _digits(2), "infer images/s": _digits(2),
+                          "train GMAC/s": _digits(1)})
+
+
+def pareto_costs(rows: List[dict], timed: bool = False) -> Dict[str, str]:
+    """The cost axes of :func:`plot_pareto`: multiply-adds, and measured time per image
+    where ``timed`` (adds ``train ms/image`` to ``rows``)."""
+    costs = {"GMACs": "multiply-adds per image at its input size (billions, log scale)"}
+    if timed:
+        for r in rows:
+            r["train ms/image"] = 1000.0 / r["train images/s"]
+        costs["train ms/image"] = "measured training time per image (ms, log scale)"
+    return costs
+
+
+def later_networks_sentence(rows: List[dict], key: str = "googlenet_bn",
+                            later: Sequence[str] = ("resnet18", "resnet50", "mobilenet_v2")) -> str:
+    """How later networks compare with GoogLeNet, from the table: each one
+    matches it (top-1 within 0.5 points), beats it or trails it, at higher or lower cost."""
+    by = {r["key"]: r for r in rows}
+    g = by[key]
+    parts = []
+    for k in later:
+        r = by.get(k)
+        if not r or r["top-1 (%)"] is None:
+            continue
+        gap = r["top-1 (%)"] - g["top-1 (%)"]
+        acc = ("only matches it" if abs(gap) < 0.5 else "beats it" if gap > 0 else "trails it")
+        cost = "at higher cost" if r["GMACs"] > g["GMACs"] else "at lower cost"
+        parts.append(f"{r['network']} {acc} ({r['top-1 (%)']:.1f}%) {cost} "
+                     f"({r['GMACs']:.2f} billion)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "." if text else ""
+
+
+def speed_displays(record: Optional[Mapping]) -> list:
+    """What the page shows of a models record: for a quiet one the throughput
+    figure, the rates and the ratios; nothing otherwise (the page says why
+    once, with :func:`status_sentence`)."""
+    from inception.course.book import fmt_ratio, show, table
+
+    if not is_reliable(record):
+        return []
+
+    def rng(x):
+        return "" if x is None else f"{x[0]:.1f} to {x[1]:.1f}"
+
+    cols = {}
+    for s in sizes(record):
+        cols[f"{s} px"] = _digits(1)
+        cols[f"{s} px range"] = rng
+    ratio = {f"{s} px": (lambda x: "" if x is None else fmt_ratio(x, 2)) for s in sizes(record)}
+    return [show(plot_throughput(record)),
+            table(speed_rows(record), formats=cols, headers={"not run": "why not run"}),
+            table(ratio_rows(record), formats=ratio)]
+
+
+def flop_displays(record: Optional[Mapping]) -> list:
+    """The arithmetic rate of our step and where its time goes, for a quiet
+    record only (nothing otherwise: the sentence was said once already)."""
+    from inception.course.book import fmt_pct, show, table
+
+    if not is_reliable(record):
+        return []
+    return [table(flop_rows(record), formats={"GFLOP/s of our step": ".1f",
+                                              "of the matmul rate": fmt_pct}),
+            show(plot_step_time(record))]
+
+
+def tta_rows(runs: Mapping[str, Any], thresholds: Sequence[float] = (0.90, 0.95)) -> List[dict]:
+    """One row per training run: its label, precision, input size and the
+    epochs until its validation accuracy first reached each threshold
+    (``None`` if never). No minutes: the runs shared their machine."""
+    from inception.course.results.records import run_label
+
+    rows = []
+    for run in runs.values():
+        rec = getattr(run, "record", run)
+        row = {"run": run_label(rec), "precision": (rec.get("device") or {}).get("precision", "fp32"),
+               "input": f"{rec['config']['image_size']} px"}
+        for th in thresholds:
+            hit = time_to_accuracy(rec, th)
+            row[f"epochs to {th:.0%}"] = hit["epochs"] if hit else None
+        rows.append(row)
+    return rows
+
+
+def bf16_sentence(record: Optional[Mapping], runs: Mapping[str, Any]) -> str:
+    """What the benchmark's CPU and the training runs' CPUs say about bf16,
+    from the records: native or not, the runs' CPU and precision, and the
+    measured bf16/float32 matrix-product rates only for a quiet record."""
+    recs = [getattr(r, "record", r) for r in runs.values()]
+    run_cpus = sorted({(r.get("device") or {}).get("name", "") for r in recs} - {""})
+    run_prec = sorted({(r.get("device") or {}).get("precision", "fp32") for r in recs})
+    if not record:
+        text = "No benchmark record names a CPU yet."
+    else:
+        native = record.get("bf16_native")
+        text = (f"The benchmark's CPU, {record['device']}, "
+                + ("computes bf16 natively." if native else "has no native bf16."))
+        mm = record.get("matmul_gflops") or {}
+        if is_reliable(record) and mm.get("bf16") and mm.get("fp32"):
+            text += (f" On it a bf16 matrix product ran at {mm['bf16']:.0f} GFLOP/s against "
+                     f"{mm['fp32']:.0f} in float32, {mm['bf16'] / mm['fp32']:.2f} times the rate.")
+    if run_cpus:
+        same = record is not None and run_cpus == [record.get("device")]
+        text += (f" The training runs of chapter 7 ran {'on the same CPU' if same else 'on another CPU'}"
+                 f"{'' if same else ', ' + ', '.join(run_cpus) + ','} in {' and '.join(run_prec)}.")
+    return text
+
+
+def validation_step(num_val: int) -> float:
+    """How many percentage points one validation image is worth."""
+    return 100.0 / num_val
 
 
 def engine_sentence(record: Mapping, size: int) -> str:
@@ -463,6 +640,9 @@ def plot_subnormal_census(rows: List[dict], tiny: float = 1.1754943508222875e-38
     ax.axhspan(1e-46, tiny, color="C3", alpha=0.12, label="subnormal range (below 1.2e-38)")
     ax.set_yscale("log")
     ax.set_ylim(1e-46, 1.0)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training step")
     ax.set_ylabel("smallest nonzero magnitude")
     ax.legend(fontsize=8, loc="center right")
@@ -474,7 +654,7 @@ def plot_subnormal_census(rows: List[dict], tiny: float = 1.1754943508222875e-38
 
 def record_facts(records: Mapping[str, Optional[Mapping]]) -> List[dict]:
     """What each benchmark record says about itself, one column per record (``{column: record}``):
-    machine, CPU flags, threads, rounds, load averages, verdict and reason, duration, versions.
+    machine, native bf16, rounds, load averages, and whether its timings are shown.
     These are facts about the records, not results; a missing record's column is left out."""
     rows = []
     present = {k: r for k, r in records.items() if r}
@@ -490,14 +670,9 @@ def record_facts(records: Mapping[str, Optional[Mapping]]) -> List[dict]:
         rows.append(row)
 
     add("machine", lambda r: r["device"])
-    add("vector and bf16 flags", lambda r: ", ".join(f for f in r["cpu_flags"] if f in (
-        "avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")) or "none listed" if "cpu_flags" in r else None)
     add("native bf16", lambda r: ("yes" if r["bf16_native"] else "no") if "bf16_native" in r else None)
-    add("threads per framework", lambda r: r["threads"])
-    add("rounds x steps per round", lambda r: f"{r['rounds']} x {r.get('steps_per_round', 1)}")
-    add("load before", lambda r: f"{load_summary(r)['before']:.2f}")
+    add("rounds", lambda r: r["rounds"])
+    add("load before (one-minute average)", lambda r: f"{load_summary(r)['before']:.2f}")
     add("load during and after, at most", lambda r: f"{load_summary(r)['peak']:.2f}")
-    add("a measurement?", lambda r: "yes" if is_reliable(r) else "no: " + unreliable_reason(r))
-    add("minutes", lambda r: f"{r['wall_seconds'] / 60:.1f}")
-    add("PyTorch", lambda r: r["versions"]["torch"])
+    add("timings shown?", lambda r: "yes" if is_reliable(r) else "no: the machine was busy")
     return rows

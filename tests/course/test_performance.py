@@ -6,6 +6,7 @@ import json
 import pytest
 
 from inception.course import performance
+from inception.course import efficiency
 from inception.course.performance import time_to_accuracy
 
 
@@ -71,7 +72,7 @@ def test_plots_draw_from_a_record_and_display_once():
 
     plt.close("all")
     figs = [performance.plot_throughput(_record()), performance.plot_step_time(_record()),
-            performance.plot_pareto(performance.zoo_rows(_zoo()), {"GMACs": "multiply-adds"})]
+            efficiency.plot_pareto(efficiency.zoo_rows(_zoo()), {"GMACs": "multiply-adds"})]
     assert all(f.axes for f in figs)
     # closed: a notebook shows each once (show(fig)), not again as an open figure at the cell's end
     assert plt.get_fignums() == []
@@ -126,8 +127,8 @@ def test_run_rate_rows_compare_the_benchmark_with_the_runs():
 def test_pareto_front_known_answer():
     pts = [(1.0, 60.0), (2.0, 70.0), (3.0, 65.0), (4.0, 75.0), (0.5, 50.0), (2.0, None), (5.0, 75.0)]
     # (3, 65) is beaten by (2, 70); (5, 75) by (4, 75); None is left out
-    assert performance.pareto_front(pts) == [4, 0, 1, 3]
-    assert performance.pareto_front([(1.0, 1.0), (1.0, 1.0)]) == [0, 1]  # equal points beat neither
+    assert efficiency.pareto_front(pts) == [4, 0, 1, 3]
+    assert efficiency.pareto_front([(1.0, 1.0), (1.0, 1.0)]) == [0, 1]  # equal points beat neither
 
 
 def _zoo():
@@ -145,16 +146,16 @@ def _zoo():
 
 
 def test_zoo_rows_and_findings():
-    rows = performance.zoo_rows(_zoo())
+    rows = efficiency.zoo_rows(_zoo())
     g = {r["key"]: r for r in rows}
     assert g["vgg16"]["train GMAC/s"] == pytest.approx(3 * 15.5 * 0.8)
     assert g["mobilenet_v2"]["depthwise share"] == pytest.approx(0.02 / 0.3)
-    f = performance.zoo_findings(rows)
+    f = efficiency.zoo_findings(rows)
     assert f["front_macs"] == ["MobileNetV2"] and not f["googlenet_on_front_macs"]
     assert f["more_accurate_with_fewer_macs"] == ["MobileNetV2"]
     assert f["fewer_macs_than"] == ["GoogLeNet (paper)", "VGG-16", "ResNet-18"]
     assert f["slowest_per_mac"]["key"] == "mobilenet_v2" and f["fastest_per_mac"]["key"] == "vgg16"
-    assert "front_time" not in performance.zoo_findings(performance.zoo_rows({k: {kk: vv for kk, vv in v.items()
+    assert "front_time" not in efficiency.zoo_findings(efficiency.zoo_rows({k: {kk: vv for kk, vv in v.items()
                                                                                   if "per_second" not in kk}
                                                                               for k, v in _zoo().items()}))
 
@@ -225,9 +226,9 @@ def _reliable_models():
 
 
 def test_intro_and_rounds_follow_the_records():
-    assert performance.intro_sentence(None).endswith("by counted cost")
-    assert performance.intro_sentence({"networks": {}, "reliable": False}).endswith("by counted cost")
-    assert performance.intro_sentence({"networks": {}, "reliable": True}).endswith("counted and timed")
+    assert efficiency.intro_sentence(None).endswith("by counted cost")
+    assert efficiency.intro_sentence({"networks": {}, "reliable": False}).endswith("by counted cost")
+    assert efficiency.intro_sentence({"networks": {}, "reliable": True}).endswith("counted and timed")
     assert performance.rounds_clause({"rounds": 3}) == "3 rounds give 3 rates"
     assert performance.rounds_clause(None) == "5 rounds give 5 rates"
     assert performance.rounds_clause({"rounds": 1}) == "1 round gives 1 rate"
@@ -251,13 +252,13 @@ def test_speed_displays_one_sentence_when_busy_and_figures_when_quiet():
 
 
 def test_zoo_table_and_costs_add_timings_only_for_a_quiet_record():
-    rows = performance.zoo_rows(_zoo())
-    assert "train images/s" not in str(performance.zoo_table(rows))
-    assert list(performance.pareto_costs(rows)) == ["GMACs"]
-    timed = performance.zoo_rows({k: {**n, "train_images_per_second": 10.0,
+    rows = efficiency.zoo_rows(_zoo())
+    assert "train images/s" not in str(efficiency.zoo_table(rows))
+    assert list(efficiency.pareto_costs(rows)) == ["GMACs"]
+    timed = efficiency.zoo_rows({k: {**n, "train_images_per_second": 10.0,
                                       "infer_images_per_second": 40.0} for k, n in _zoo().items()})
-    assert "train images/s" in str(performance.zoo_table(timed, timed=True))
-    assert list(performance.pareto_costs(timed, timed=True)) == ["GMACs", "train ms/image"]
+    assert "train images/s" in str(efficiency.zoo_table(timed, timed=True))
+    assert list(efficiency.pareto_costs(timed, timed=True)) == ["GMACs", "train ms/image"]
     assert timed[0]["train ms/image"] == pytest.approx(100.0)
 
 
@@ -266,7 +267,7 @@ def test_later_networks_sentence_follows_the_table():
             {"key": "resnet18", "network": "ResNet-18", "GMACs": 1.81, "top-1 (%)": 69.76},
             {"key": "mobilenet_v2", "network": "MobileNetV2", "GMACs": 0.30, "top-1 (%)": 71.88},
             {"key": "resnet50", "network": "ResNet-50", "GMACs": 4.09, "top-1 (%)": 76.13}]
-    s = performance.later_networks_sentence(rows)
+    s = efficiency.later_networks_sentence(rows)
     assert s == ("ResNet-18 only matches it (69.8%) at higher cost (1.81 billion); "
                  "ResNet-50 beats it (76.1%) at higher cost (4.09 billion); "
                  "MobileNetV2 beats it (71.9%) at lower cost (0.30 billion).")
@@ -299,12 +300,12 @@ def test_merge_zoo_keeps_counted_cost_and_adds_quiet_timings_only():
                                "input_size": 299, "published": {"top1": 77.3}}}
     rec = {"reliable": True, "networks": {"inception_v3": {
         "macs": 2.84e9, "train_images_per_second": 2.0, "infer_images_per_second": 6.0}}}
-    nets = performance.merge_zoo(counts, rec)
-    (row,) = performance.zoo_rows(nets)
+    nets = efficiency.merge_zoo(counts, rec)
+    (row,) = efficiency.zoo_rows(nets)
     assert row["GMACs"] == pytest.approx(5.71) and row["input (px)"] == 299
     assert row["train GMAC/s"] == pytest.approx(3 * 2.84 * 2.0)  # the cost of what was timed
-    assert "train images/s" not in performance.zoo_rows(
-        performance.merge_zoo(counts, {**rec, "reliable": False}))[0]
+    assert "train images/s" not in efficiency.zoo_rows(
+        efficiency.merge_zoo(counts, {**rec, "reliable": False}))[0]
     assert counts["inception_v3"].get("timed_macs") is None  # not modified in place
 
 

@@ -18,7 +18,7 @@ def pytest_collectstart(collector):
 #: file per process at a time (pytest-xdist, --dist loadfile); starting the long
 #: files first keeps both processes busy to the end instead of leaving one
 #: finishing a long file alone. The order of tests within a file is unchanged.
-LONG_FILES = ("test_train_equivalence.py", "test_gpu_check.py", "test_train_keras.py", "test_train_evaluate.py",
+LONG_FILES = ("test_train_equivalence.py", "test_train_resilience.py", "test_gpu_check.py", "test_train_keras.py", "test_train_evaluate.py",
               "test_train_models.py", "test_port.py", "test_train_torch.py", "test_implementation.py",
               "test_versions_keras.py", "test_registry.py")
 

@@ -133,7 +133,8 @@ def test_without_run_records_chapter_8_says_so_in_one_sentence(env, tmp_path, mo
     ran = colab_env.execute(ROOT / "book" / "08_conclusion.ipynb", where, tmp_path / "no-runs")
     printed = [o["text"] for c in ran.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
                and o.get("name") == "stdout"]
-    assert printed == ["(The results of the training runs not shown: their records are not on this machine.)\n"]
+    assert printed == ["The records of chapter 7's training runs are not here, so this page leaves out what "
+                       "they showed.\n"]
 
 
 def test_records_are_found_in_the_checkout_then_in_the_package_then_nowhere(tmp_path, monkeypatch):

@@ -29,7 +29,8 @@ def _trained(syn, framework):
     if not (out / "record.json").is_file():
         train(TrainConfig(framework=framework, variant="bn", data_dir=str(syn / "data"),
                           cache_dir=str(syn / "cache"), out_dir=str(out), image_size=32, batch_size=8, epochs=1,
-                          max_steps_per_epoch=8, lr=0.02, progress="none", seed=3))
+                          max_steps_per_epoch=8, lr=0.02, progress="none", seed=3,
+                          precision="fp32"))  # the sweep evaluates in fp32
     return out
 
 

@@ -36,7 +36,7 @@ def syn(tmp_path_factory):
 def config(syn, out, **kw):
     base = dict(framework="keras", variant="bn", data_dir=str(syn / "data"), cache_dir=str(syn / "cache"),
                 out_dir=str(out), image_size=32, batch_size=8, epochs=2, max_steps_per_epoch=2, lr=0.02,
-                progress="none", seed=0, deterministic=True)
+                progress="none", seed=0, deterministic=True, precision="fp32")  # fp32 even where bf16 is native
     base.update(kw)
     return TrainConfig(**base)
 

@@ -39,7 +39,7 @@ def syn(tmp_path_factory):
 def config(syn, out, **kw):
     base = dict(framework="torch", variant="bn", data_dir=str(syn / "data"), cache_dir=str(syn / "cache"),
                 out_dir=str(out), image_size=32, batch_size=8, epochs=3, max_steps_per_epoch=2, lr=0.02,
-                progress="none", seed=0)
+                progress="none", seed=0, precision="fp32")  # exact comparisons: fp32 even where bf16 is native
     base.update(kw)
     return TrainConfig(**base)
 
@@ -202,7 +202,7 @@ def test_ddp_two_processes_equal_one(syn):
     args = ["--framework", "torch", "--variant", "paper", "--data-dir", str(syn / "data"), "--cache-dir",
             str(syn / "cache"), "--out", str(syn / "ddp2"), "--image-size", "80", "--batch-size", "8",
             "--epochs", "2", "--max-steps-per-epoch", "2", "--lr", "1e-4", "--dropout", "0",
-            "--aux-dropout", "0", "--no-augment", "--progress", "none"]
+            "--aux-dropout", "0", "--no-augment", "--progress", "none", "--precision", "fp32"]
     env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                         "-m", "inception.train", *args], capture_output=True, text=True, env=env, cwd=REPO,

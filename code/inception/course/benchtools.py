@@ -384,8 +384,17 @@ def count_subnormal(t) -> int:
     about 1.18e-38 in float32)."""
     import torch
 
-    a = t.detach().abs()
-    return int(((a > 0) & (a < torch.finfo(t.dtype).tiny)).sum())
+    # Read the bits, not the values: with denormals flushed (the engines' setting),
+    # the CPU treats a subnormal operand as zero, so ``0 < |x| < tiny`` would miss it.
+    layout = {torch.float32: (torch.int32, 23, 8), torch.float64: (torch.int64, 52, 11),
+              torch.bfloat16: (torch.int16, 7, 8), torch.float16: (torch.int16, 10, 5)}
+    if t.dtype not in layout:
+        raise TypeError(f"count_subnormal needs a floating-point tensor, got {t.dtype}")
+    itype, mant, expo = layout[t.dtype]
+    bits = t.detach().contiguous().view(itype)
+    exponent = (bits >> mant) & ((1 << expo) - 1)
+    mantissa = bits & ((1 << mant) - 1)
+    return int(((exponent == 0) & (mantissa != 0)).sum())
 
 
 def subnormal_census(model, steps: int = 20, batch: int = 8, size: int = 64, lr: float = 0.01,

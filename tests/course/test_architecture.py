@@ -1,8 +1,6 @@
 """Chapter 5 (inception.course.architecture): receptive fields with their positions, against the
 gradient of built PyTorch models; Table 1 against the spec, each mismatch explained."""
 
-import math
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -12,8 +10,7 @@ import pytest  # noqa: E402
 from inception.course import architecture  # noqa: E402
 from inception.course import architecture as R  # noqa: E402
 from inception.course.architecture import receptive  # noqa: E402
-from inception.counting import conv_params, count_blocks, count_layers, googlenet_totals  # noqa: E402,F401
-from inception.spec import INCEPTION_ROWS, TABLE1, InceptionBlock, conv, googlenet_spec  # noqa: E402,F401
+from inception.spec import TABLE1, conv, googlenet_spec  # noqa: E402
 from inception.spec.layers import Concat, Pool  # noqa: E402
 
 PAPER = googlenet_spec("paper", aux_logits=False)

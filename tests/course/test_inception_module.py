@@ -1,26 +1,15 @@
 """Chapter 3's numbers (inception.course.inception_module.costs): 1x1 reductions, the naive
 module stacked, the heads, checked against hand counts and the counter."""
 
-import math
-
 import matplotlib
 
 matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from inception import crosscheck  # noqa: E402,F401
-from inception.counting import conv_params, count_blocks, count_layers, googlenet_totals, inception_cost  # noqa: E402,F401
-from inception.course import (  # noqa: E402,F401
-    architecture,
-    conclusion,
-    implementation,
-    inception_module,
-    introduction,
-    motivation,
-    versions,
-)
-from inception.spec import INCEPTION_ROWS, TABLE1, InceptionBlock, googlenet_spec, with_row  # noqa: E402,F401
+from inception.counting import conv_params, count_blocks, googlenet_totals, inception_cost  # noqa: E402
+from inception.course import inception_module  # noqa: E402
+from inception.spec import INCEPTION_ROWS, TABLE1, googlenet_spec, with_row  # noqa: E402
 
 
 def test_naive_network_grows_block_after_block():

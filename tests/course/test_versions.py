@@ -9,18 +9,7 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from inception import crosscheck  # noqa: E402,F401
-from inception.counting import conv_params, count_blocks, count_layers, googlenet_totals, inception_cost  # noqa: E402,F401
-from inception.course import (  # noqa: E402,F401
-    architecture,
-    conclusion,
-    implementation,
-    inception_module,
-    introduction,
-    motivation,
-    versions,
-)
-from inception.spec import INCEPTION_ROWS, TABLE1, InceptionBlock, googlenet_spec, with_row  # noqa: E402,F401
+from inception.course import versions  # noqa: E402
 
 
 def test_batch_norm_formula_matches_torch():

@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from inception.counting import conv_macs, conv_params, count_blocks, inception_cost, totals
 from inception.spec import TABLE1, InceptionBlock, NetworkSpec, TableRow, googlenet_spec
+from ..diagrams import new_figure
 
 __all__ = [
     "five_by_five_example",
@@ -265,13 +266,6 @@ def head_savings(spec: Optional[NetworkSpec] = None, input_size=224) -> List[Row
 # --------------------------------------------------------------------------
 
 
-def _figure(figsize):
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=figsize)
-    plt.close(fig)  # no automatic display: the notebook shows or glues it
-    return fig
-
 def _box(ax, x, y, w, h, text, color, fontsize=11):
     from matplotlib.patches import FancyBboxPatch
 
@@ -297,7 +291,7 @@ def draw_naive_module(block: str = "inception3a", input_size: int = 224,
     _, h, w = {b.name: b.output_shape for b in count_blocks(spec, input_size)}[block]
     cin, c1, c3, c5 = blk.in_channels, blk.c1x1, blk.c3x3, blk.c5x5
 
-    fig = _figure((7.0, 3.8))
+    fig = new_figure((7.0, 3.8))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, 8)
     ax.set_ylim(0.1, 3.95)
@@ -333,7 +327,7 @@ def plot_naive_growth(rows: Optional[List[Dict[str, Any]]] = None):
     rows = rows or naive_vs_reduced()
     names = [r["block"].replace("inception", "") for r in rows]
     x = np.arange(len(rows))
-    fig = _figure((9.0, 3.6))
+    fig = new_figure((9.0, 3.6))
     ax1, ax2 = fig.subplots(1, 2)
     width = 0.38
     ax1.bar(x - width / 2, [r["naive out"] for r in rows], width, label="naive", color="#d9534f")

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 
 from inception.data._base import CLASSES
-from .figures import _figure
+from ..diagrams import new_figure
 from .records import Recipe, _cfg
 from .headline import _train_config
 
@@ -137,7 +137,7 @@ def plot_momentum_steps(record: Mapping[str, Any]):
     t, k = (np.array(v) for v in momentum_step_sizes(rates, cfg.momentum, cfg.nesterov))
     live = rates >= LIVE_RATE * rates.max()
     x = np.arange(len(rates)) / steps
-    fig = _figure((10, 4.8))
+    fig = new_figure((10, 4.8))
     top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(x, rates, color="#1f77b4")
     top.set_ylabel("learning rate")

@@ -15,6 +15,7 @@ from .records import (PathLike, Runs, SLIDES, _RUN_COLORS, _cfg, cams_of, find_i
                       size_summary)
 from .mistakes import class_table, misclassified, per_class_recall
 from .tables import pct, read_resolutions
+from ..diagrams import new_figure
 
 
 def plot_resolutions(runs: Runs):
@@ -27,7 +28,7 @@ def plot_resolutions(runs: Runs):
     sweeps = {n: sw for n, sw in sweeps.items() if sw}
     if not sweeps:
         return None
-    fig = _figure((9, 4.6))
+    fig = new_figure((9, 4.6))
     ax = fig.subplots()
     colors = _RUN_COLORS
     for k, (name, sw) in enumerate(sweeps.items()):
@@ -82,7 +83,7 @@ def plot_crosscheck(checks: Mapping[Any, Mapping[str, Any]]):
     float32 in their own colours, one line per seed. ``None`` without results."""
     if not checks:
         return None
-    fig = _figure((10, 4.2))
+    fig = new_figure((10, 4.2))
     ax = fig.subplots()
     colors = {"float64": "#1f77b4", "float32": "#d62728"}
     seen = set()
@@ -109,7 +110,7 @@ def plot_branch_flips(check: Mapping[str, Any]):
     rows = check.get("rows", []) if check else []
     if not rows or "flips" not in rows[0]:
         return None
-    fig = _figure((10, 5.6))
+    fig = new_figure((10, 5.6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1]})
     steps = [r["step"] for r in rows]
     _loss_differences(top, rows, "#1f77b4", "")
@@ -174,13 +175,6 @@ def show_photos(fig, dpi: int = 75, quality: int = 75) -> Optional[FigureJPEG]:
     return None if fig is None else FigureJPEG(fig, dpi, quality)
 
 
-def _figure(figsize):
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=figsize)
-    plt.close(fig)  # no automatic display: the notebook shows it with inception.course.book.show
-    return fig
-
 
 def plot_learning_curves(runs: Runs, names: Optional[Sequence[str]] = None):
     """Loss and accuracy per epoch, training (solid) and validation (dashed),
@@ -190,7 +184,7 @@ def plot_learning_curves(runs: Runs, names: Optional[Sequence[str]] = None):
     names = [n for n in (names or runs) if n in runs]
     if not names:
         return None
-    fig = _figure((11, 4))
+    fig = new_figure((11, 4))
     ax_loss, ax_acc = fig.subplots(1, 2)
     colors = _RUN_COLORS
     for k, name in enumerate(names):
@@ -220,7 +214,7 @@ def plot_confusion(runs: Runs, names: Sequence[str]):
     names = [n for n in names if n in runs][:2]
     if not names:
         return None
-    fig = _figure((7.5 * len(names), 7))
+    fig = new_figure((7.5 * len(names), 7))
     axes = np.atleast_1d(fig.subplots(1, len(names)))
     for ax, name in zip(axes, names):
         r = runs[name].record
@@ -247,7 +241,7 @@ def plot_per_class(runs: Runs, names: Sequence[str]):
     names = [n for n in names if n in runs]
     if not names:
         return None
-    fig = _figure((11, 4))
+    fig = new_figure((11, 4))
     ax = fig.subplots()
     width = 0.8 / len(names)
     x = np.arange(len(CLASSES))
@@ -282,7 +276,7 @@ def plot_gallery(predictions: Mapping[str, Any], data_dir: Optional[PathLike], m
         return None
     images = _load_stems([w["stem"] for w in wrong], root)
     rows = math.ceil(len(wrong) / columns)
-    fig = _figure((2.1 * columns, 2.75 * rows))
+    fig = new_figure((2.1 * columns, 2.75 * rows))
     for k, (w, img) in enumerate(zip(wrong, images)):
         ax = fig.add_subplot(rows, columns, k + 1)
         ax.imshow(img)
@@ -302,7 +296,7 @@ def plot_class_grid(data_dir: Optional[PathLike], columns: int = 7):
     stems = [f"{c}/{c}00" for c in CLASSES]
     images = _load_stems(stems, root)
     rows = math.ceil(len(stems) / columns)
-    fig = _figure((1.9 * columns, 2.05 * rows))
+    fig = new_figure((1.9 * columns, 2.05 * rows))
     for k, (s, img) in enumerate(zip(stems, images)):
         ax = fig.add_subplot(rows, columns, k + 1)
         ax.imshow(img)
@@ -316,7 +310,7 @@ def plot_size_histogram(sizes: Mapping[str, Tuple[int, int]]):
     """How many images have each size (log scale: 2,056 are 256x256)."""
     s = size_summary(sizes)
     labels = [f"{w}x{h}" for (w, h) in s["counts"]]
-    fig = _figure((10, 3.2))
+    fig = new_figure((10, 3.2))
     ax = fig.subplots()
     ax.bar(range(len(labels)), list(s["counts"].values()), color="#4c72b0")
     ax.set_yscale("log")
@@ -371,7 +365,7 @@ def plot_cams(cams: Union[Mapping[str, Any], PathLike, None], data_dir: Optional
     classes = cams["classes"]
     size = 256
     rows = math.ceil(len(panels) / columns)
-    fig = _figure((2.2 * columns, 2.6 * rows))
+    fig = new_figure((2.2 * columns, 2.6 * rows))
     for p, panel in enumerate(panels):
         if panel is None:
             continue

@@ -187,7 +187,7 @@ def test_quoted_numbers_are_the_records_values(records):
     # read from the confusion matrix: agricultural 15 of 18 (3 taken for beach), chaparral 16 of 18
     assert q["ch7_weakest"] == ("agricultural (15 of 18 right, most often taken for beach) and chaparral "
                                 "(16 of 18 right, most often taken for forest)")
-    assert q["ch7_weakest_kinds"] == "both are told apart by a surface or landform"
+    assert q["ch7_weakest_kinds"] == "agricultural and chaparral are both told apart by a surface or landform"
     assert q["ch7_top_confusion"] == "agricultural taken for beach (3 of 18 images)"
     assert q["ch7_seed_sentence"].startswith("PyTorch, first engines (Keras' own conventions): 3 seeds, 50.0% to 95.0% (45.0 points")
     assert q["ch7_aux_sentence"] == ("first engines (Keras' own conventions): 91.0% without the heads against 95.0% with them "
@@ -217,7 +217,8 @@ def test_weakest_classes_keep_ties_and_name_their_kind():
         ("tenniscourt", 15, "object", "mediumresidential")]
     assert R.kinds_sentence([w["class"] for w in weak]) == (
         "storage tanks and tennis court are told apart by an object, medium residential by how densely it is built")
-    assert R.kinds_sentence(["storagetanks", "tenniscourt"]) == "both are told apart by an object"
+    assert R.kinds_sentence(["storagetanks", "tenniscourt"]) == "storage tanks and tennis court are both told apart by an object"
+    assert R.kinds_sentence(["storagetanks"]) == "storage tanks is told apart by an object"
     assert set(R.CLASS_KINDS) == set(CLASSES)
 
 

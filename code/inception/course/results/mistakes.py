@@ -88,10 +88,10 @@ def kinds_sentence(classes: Sequence[str]) -> str:
     by_kind: Dict[str, List[str]] = {}
     for c in classes:
         by_kind.setdefault(CLASS_KINDS.get(c, "other"), []).append(CLASS_WORDS.get(c, c))
-    if len(by_kind) == 1:
+    if len(by_kind) == 1:  # name the classes: the sentence must read on its own (in the takeaways too)
         (kind, names), = by_kind.items()
-        return (f"{'all' if len(names) > 2 else 'both' if len(names) == 2 else 'it'} "
-                f"{'are' if len(names) > 1 else 'is'} told apart by {how[kind]}")
+        verb = "are all" if len(names) > 2 else "are both" if len(names) == 2 else "is"
+        return f"{_and(names)} {verb} told apart by {how[kind]}"
     parts = []
     for k, (kind, names) in enumerate(sorted(by_kind.items(), key=lambda kv: -len(kv[1]))):
         verb = ("are" if len(names) > 1 else "is") + " told apart" if k == 0 else ""
